@@ -111,8 +111,13 @@ async def render(registry: CollectorRegistry) -> bytes:
     return await asyncio.to_thread(generate_latest, registry)
 
 
-def make_app(registry: CollectorRegistry, *, ready: Callable[[], bool]) -> web.Application:
+def make_app(registry: CollectorRegistry, *, ready: Callable[[], bool],
+             before_scrape: Callable[[], None] = lambda: None) -> web.Application:
+    """``before_scrape`` runs in the event-loop thread (to copy live, mutable state); rendering
+    then happens in a worker thread over immutable data only."""
+
     async def metrics(_: web.Request) -> web.Response:
+        before_scrape()
         body = await render(registry)
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 

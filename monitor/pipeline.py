@@ -86,7 +86,7 @@ class Pipeline:
         self._probe_views[result.asset][result.probe] = ProbeView(
             result.ok, str(result.reason), result.duration, now, tuple(result.samples))
         self._changed.add(result.asset)
-        self._recompute(ts=now)
+        self._recompute(ts=now, source=result.asset)
 
     def _monotonic(self, result: Result, sample: Sample) -> Sample:
         if sample.type != "counter" or not sample.bits:
@@ -100,12 +100,16 @@ class Pipeline:
         self._dirty[key] = new
         return Sample(sample.name, new.total, sample.labels, "counter", sample.help, sample.bits)
 
-    def _recompute(self, ts: float | None = None) -> None:
+    def _recompute(self, ts: float | None = None, source: str | None = None) -> None:
         own = {name: state.own_state(self._results[name].values()) for name in self._assets}
         resolved = state.resolve(own, {n: a.parent for n, a in self._assets.items()})
         changes = []
         for name, (st, why) in resolved.items():
             previous = self._states.get(name, (state.UNMEASURED, ""))[0]
+            if previous == state.UNREACHABLE and st == state.DOWN and name != source:
+                # The parent recovered; the child's last poll is from the outage. Its own next
+                # poll decides (down or up): no spurious "down" in between.
+                continue
             if ts is not None and st != previous and self._results[name]:
                 changes.append(Transition(name, ts, st, why))
                 _log_transition(name, previous, st, why)

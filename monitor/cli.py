@@ -1,0 +1,102 @@
+"""The ``vigie`` command: run, check-config, probe, import-glpi, demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from monitor import __version__
+from monitor.errors import ConfigError, VigieError
+
+DEFAULT_CONFIG = "/etc/vigie/vigie.yml"
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="vigie", description="Supervision and digital-sobriety daemon.")
+    p.add_argument("--version", action="version", version=f"vigie {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run the daemon")
+    run.add_argument("-c", "--config", default=DEFAULT_CONFIG)
+
+    chk = sub.add_parser("check-config", help="validate the configuration and exit (non-zero on error)")
+    chk.add_argument("config", nargs="?", default=DEFAULT_CONFIG)
+
+    probe = sub.add_parser("probe", help="poll one asset once and print what it read")
+    probe.add_argument("asset")
+    probe.add_argument("-c", "--config", default=DEFAULT_CONFIG)
+    probe.add_argument("--probe", help="only this probe kind (snmp, http, icmp, meraki)")
+
+    glpi = sub.add_parser("import-glpi", help="turn a GLPI asset export (CSV) into inventory YAML")
+    glpi.add_argument("csv")
+    glpi.add_argument("-o", "--output", help="write here instead of standard output")
+
+    demo = sub.add_parser("demo", help="run Vigie on a demo town fleet (snmpsim + local HTTPS)")
+    demo.add_argument("--listen", default="127.0.0.1:9116")
+    demo.add_argument("--duration", type=float, default=0.0,
+                      help="stop after this many seconds (default: run until Ctrl-C)")
+    demo.add_argument("--workdir", help="where to keep the demo's files (default: a temp dir)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        if args.command == "run":
+            from monitor.daemon import Daemon
+            asyncio.run(Daemon(args.config).run())
+            return 0
+        if args.command == "check-config":
+            return _check_config(args.config)
+        if args.command == "probe":
+            from monitor.oneshot import probe_asset
+            return asyncio.run(probe_asset(args.config, args.asset, only=args.probe))
+        if args.command == "import-glpi":
+            from monitor.config.glpi import glpi_csv_to_inventory
+            text = glpi_csv_to_inventory(Path(args.csv).read_text(encoding="utf-8-sig"))
+            if args.output:
+                Path(args.output).write_text(text, encoding="utf-8")
+            else:
+                sys.stdout.write(text)
+            return 0
+        if args.command == "demo":
+            from monitor.demo import run_demo
+            return asyncio.run(run_demo(listen=args.listen, duration=args.duration,
+                                        workdir=args.workdir))
+    except ConfigError as err:
+        print(f"configuration error:\n{err}", file=sys.stderr)
+        return 2
+    except VigieError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+def _check_config(path: str) -> int:
+    from monitor.config.loader import load_config
+    from monitor.probes.registry import Resources, build_jobs  # noqa: F401 (import check)
+    from monitor.profiles.catalog import load_catalog
+    config = load_config(path)
+    profiles = load_catalog(config)
+    names = {p.name for p in profiles}
+    bad = [f"{a.name}: unknown profile {n!r}" for a in config.assets for n in a.profiles
+           if n not in names]
+    for w in config.warnings:
+        print(f"warning: {w}")
+    if bad:
+        print("configuration error:\n" + "\n".join(bad), file=sys.stderr)
+        return 2
+    probes = sum(len(a.probes.enabled()) for a in config.assets)
+    print(f"OK: {len(config.files)} file(s), {len(config.sites)} sites, {len(config.assets)} assets, "
+          f"{probes} probes, {len(profiles)} profiles")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,171 @@
+"""The daemon: wires config -> scheduler -> probes -> pipeline -> store/exporter, and signals.
+
+SIGHUP reloads the configuration atomically (the old one stays if the new one is invalid);
+SIGTERM/SIGINT stop cleanly (in-flight polls get a grace period, state is flushed, every asset
+becomes unmeasured from that instant). systemd readiness and watchdog via sd_notify.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import time
+from pathlib import Path
+from typing import Callable
+
+import aiohttp
+from aiohttp import web
+from prometheus_client import CollectorRegistry
+
+from monitor.config.loader import load_config
+from monitor.config.model import Config
+from monitor.errors import ConfigError, VigieError
+from monitor.exporter import SnapshotCollector, make_app
+from monitor.pipeline import AssetInfo, Pipeline
+from monitor.probes.registry import Resources, build_jobs
+from monitor.profiles.catalog import load_catalog
+from monitor.scheduler import Scheduler
+from monitor.sdnotify import Notifier
+from monitor.selfmetrics import SelfMetrics
+from monitor.snmp.client import SnmpClient
+from monitor.store import Store
+
+log = logging.getLogger("vigie")
+
+HEARTBEAT_SECONDS = 10.0
+
+
+def inventory(config: Config) -> dict[str, AssetInfo]:
+    return {a.name: AssetInfo(a.name, a.site, a.kind, a.parent) for a in config.assets}
+
+
+class _Frozen:
+    """A collector that replays families materialised in the event-loop thread."""
+
+    def __init__(self) -> None:
+        self.families: list = []
+
+    def collect(self):
+        return iter(self.families)
+
+
+class Daemon:
+    def __init__(self, config_path: str | Path, *, wall: Callable[[], float] = time.time,
+                 notifier: Notifier | None = None) -> None:
+        self.config_path = Path(config_path)
+        self.wall = wall
+        self.notifier = notifier or Notifier()
+        self.metrics = SelfMetrics()
+        self.config: Config | None = None
+        self.ready = False
+        self.listen_port: int | None = None
+        self._stop = asyncio.Event()
+
+    def request_stop(self) -> None:
+        self._stop.set()
+
+    async def run(self) -> None:
+        config = load_config(self.config_path)
+        self.config = config
+        logging.getLogger().setLevel(config.daemon.log_level.upper())
+        profiles = load_catalog(config)
+        store = Store(Path(config.daemon.state_dir) / "vigie.db")
+        frozen = _Frozen()
+        async with SnmpClient() as snmp, aiohttp.ClientSession() as http:
+            res = Resources(snmp=snmp, http=http, profiles=profiles)
+            jobs = build_jobs(config, res)
+            pipeline = Pipeline(assets=inventory(config), store=store, metrics=self.metrics,
+                                wall=self.wall)
+            store.start_run(self.wall(), [a.name for a in config.assets])
+            sched = Scheduler(on_result=pipeline.handle, metrics=self.metrics,
+                              concurrency=config.daemon.concurrency,
+                              per_device=config.daemon.per_device_concurrency,
+                              deadline=config.daemon.poll_deadline,
+                              jitter=config.daemon.start_jitter)
+            sched.set_jobs(jobs)
+
+            registry = CollectorRegistry(auto_describe=False)
+            registry.register(SnapshotCollector(lambda: pipeline.snapshot))
+            registry.register(frozen)
+
+            def before_scrape() -> None:  # loop thread: copy the live self-metrics
+                frozen.families = list(self.metrics.collect())
+
+            runner = web.AppRunner(make_app(registry, ready=lambda: self.ready,
+                                            before_scrape=before_scrape), access_log=None)
+            await runner.setup()
+            host, _, port = config.daemon.listen.rpartition(":")
+            site = web.TCPSite(runner, host.strip("[]") or "127.0.0.1", int(port))
+            await site.start()
+            self.listen_port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+            log.info("Vigie started: %d assets, %d jobs, /metrics on %s:%d", len(config.assets),
+                     len(jobs), host, self.listen_port)
+
+            loop = asyncio.get_running_loop()
+            loop.add_signal_handler(signal.SIGTERM, self._stop.set)
+            loop.add_signal_handler(signal.SIGINT, self._stop.set)
+            loop.add_signal_handler(signal.SIGHUP, lambda: asyncio.ensure_future(
+                self.reload(res, pipeline, sched)))
+            sched_task = asyncio.create_task(sched.run(), name="scheduler")
+            house_task = asyncio.create_task(self._housekeeping(store, pipeline), name="housekeeping")
+            self.ready = True
+            self.notifier.ready()
+            self.notifier.status(f"polling {len(config.assets)} assets")
+            try:
+                await self._stop.wait()
+            finally:
+                self.ready = False
+                self.notifier.stopping()
+                log.info("stopping")
+                for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+                    loop.remove_signal_handler(sig)
+                await sched.stop()
+                sched_task.cancel()
+                house_task.cancel()
+                await asyncio.gather(sched_task, house_task, return_exceptions=True)
+                pipeline.flush()
+                store.stop_run(self.wall(), [a.name for a in self.config.assets])
+                store.close()
+                await runner.cleanup()
+
+    async def reload(self, res: Resources, pipeline: Pipeline, sched: Scheduler) -> bool:
+        """Load the config again; install it only if it is valid and every probe builds."""
+        self.notifier.reloading()
+        try:
+            config = await asyncio.to_thread(load_config, self.config_path)
+            profiles = await asyncio.to_thread(load_catalog, config)
+            old_profiles, res.profiles = res.profiles, profiles
+            try:
+                jobs = build_jobs(config, res)
+            except VigieError:
+                res.profiles = old_profiles
+                raise
+        except (ConfigError, VigieError) as err:
+            self.metrics.reloads["failure"] += 1
+            log.error("reload failed, keeping the running configuration:\n%s", err)
+            self.notifier.ready()
+            return False
+        if self.config and config.daemon.listen != self.config.daemon.listen:
+            log.warning("daemon.listen changed: takes effect at the next restart")
+        self.config = config
+        pipeline.set_assets(inventory(config))
+        sched.set_jobs(jobs)
+        self.metrics.reloads["success"] += 1
+        log.info("configuration reloaded: %d assets, %d jobs", len(config.assets), len(jobs))
+        self.notifier.ready()
+        return True
+
+    async def _housekeeping(self, store: Store, pipeline: Pipeline) -> None:
+        interval = HEARTBEAT_SECONDS
+        wd = self.notifier.watchdog_interval()
+        if wd:
+            interval = min(interval, wd)
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                store.heartbeat(self.wall())
+                pipeline.flush()
+            except VigieError as err:
+                log.error("state store: %s", err)
+            self.notifier.watchdog()

@@ -1,0 +1,118 @@
+"""``vigie demo``: the daemon on a small town's fleet, with real recordings and a local HTTPS service.
+
+1. snmpsim serves the real recordings (``../shared/corpus`` and the ``snmpsim-data`` package) on a
+   loopback port; every recording is a community.
+2. A local HTTPS "SaaS" (the town's family portal) runs on loopback with a certificate chain made
+   at start-up (root CA -> intermediate -> leaf).
+3. The example inventory ``examples/town/`` is copied to the work directory with the real ports
+   filled in, and the daemon runs on it with ``/metrics`` on loopback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import shutil
+import ssl
+import sys
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+from aiohttp import web
+
+from monitor import simulator
+from monitor.daemon import Daemon
+from monitor.pki import make_pki
+
+log = logging.getLogger("vigie.demo")
+EXAMPLE = simulator.REPO_ROOT / "examples" / "town"
+SNMP_TOKEN = "127.0.0.1:1161"
+HTTPS_TOKEN = "https://127.0.0.1:8443"
+PORTAL_HTML = ("<!doctype html><html lang=fr><title>Portail Famille</title>"
+               "<h1>Portail Famille de Vigie-sur-Loire</h1><p>Inscriptions cantine ouvertes.</p></html>")
+
+
+def _say(text: str) -> None:
+    print(f"[demo] {text}", file=sys.stderr, flush=True)
+
+
+async def start_portal(workdir: Path) -> tuple[web.AppRunner, int, Path]:
+    pki = make_pki(workdir / "pki", now=datetime.now(timezone.utc).replace(microsecond=0),
+                   leaf_days=45)
+    app = web.Application()
+
+    async def home(_: web.Request) -> web.Response:
+        return web.Response(text=PORTAL_HTML, content_type="text/html")
+    app.router.add_get("/", home)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=pki.server_context())
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    return runner, port, pki.ca_file
+
+
+def write_config(workdir: Path, *, snmp_port: int, https_port: int, ca_file: Path,
+                 listen: str) -> Path:
+    """Copy the example town with the demo's ports, state directory and listen address."""
+    dest = workdir / "config"
+    if dest.exists():
+        shutil.rmtree(dest)
+    shutil.copytree(EXAMPLE, dest)
+    for f in dest.rglob("*.yml"):
+        text = f.read_text(encoding="utf-8")
+        text = text.replace(SNMP_TOKEN, f"127.0.0.1:{snmp_port}")
+        text = text.replace(HTTPS_TOKEN, f"https://127.0.0.1:{https_port}")
+        text = text.replace("@DEMO_CA_FILE@", str(ca_file))
+        text = re.sub(r"(?m)^(\s*state_dir:).*$", rf"\1 {workdir / 'state'}", text)
+        text = re.sub(r"(?m)^(\s*listen:).*$", rf'\1 "{listen}"', text)
+        f.write_text(text, encoding="utf-8")
+    return dest / "vigie.yml"
+
+
+async def run_demo(*, listen: str = "127.0.0.1:9116", duration: float = 0.0,
+                   workdir: str | None = None) -> int:
+    work = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="vigie-demo-"))
+    work.mkdir(parents=True, exist_ok=True)
+    sources = []
+    corpus = simulator.corpus_dir()
+    if corpus:
+        sources.append((corpus, "."))
+    bundled = simulator.snmpsim_data_dir()
+    if bundled:
+        sources.append((bundled, "snmpsim-data"))
+    if not sources:
+        _say("no recordings found: need ../shared/corpus or the snmpsim-data package")
+        return 1
+    data = work / "data"
+    if data.exists():
+        shutil.rmtree(data)
+    names = simulator.prepare_data(data, sources)
+    _say(f"1/4 serving {len(names)} real recordings with snmpsim (first start indexes them)...")
+    sim = await simulator.start_async(data, workdir=work / "snmpsim", timeout=120)
+    runner = None
+    try:
+        _say(f"2/4 snmpsim on udp 127.0.0.1:{sim.port}; starting the local HTTPS portal...")
+        runner, https_port, ca_file = await start_portal(work)
+        config = write_config(work, snmp_port=sim.port, https_port=https_port, ca_file=ca_file,
+                              listen=listen)
+        _say(f"3/4 portal on https://127.0.0.1:{https_port}/ ; inventory: {config.parent}")
+        daemon = Daemon(config)
+        task = asyncio.create_task(daemon.run())
+        while not daemon.ready and not task.done():
+            await asyncio.sleep(0.1)
+        if task.done():
+            await task
+        _say(f"4/4 Vigie running: http://{listen.rsplit(':', 1)[0]}:{daemon.listen_port}/metrics "
+             f"({'for %.0f s' % duration if duration else 'Ctrl-C to stop'})")
+        if duration:
+            await asyncio.sleep(duration)
+            daemon.request_stop()
+        await task
+        return 0
+    finally:
+        if runner is not None:
+            await runner.cleanup()
+        sim.stop()
