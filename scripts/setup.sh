@@ -10,7 +10,7 @@ case "$mode" in demo|test) ;; *) echo "usage: $0 demo|test" >&2; exit 2 ;; esac
 shift || true
 
 # Debian packages: Python, the real peers the tests run against, and the comparison tools.
-packages=(python3 python3-venv python3-dev gcc openssl iproute2 systemd
+packages=(python3 python3-venv python3-dev gcc openssl iproute2 util-linux systemd
           snmpd snmp prometheus prometheus-alertmanager prometheus-snmp-exporter)
 missing=()
 for p in "${packages[@]}"; do
