@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
-import aiohttp
+from monitor.probes.http import make_session
 from aiohttp import web
 from prometheus_client import CollectorRegistry
 
@@ -72,7 +72,7 @@ class Daemon:
         profiles = load_catalog(config)
         store = Store(Path(config.daemon.state_dir) / "vigie.db")
         frozen = _Frozen()
-        async with SnmpClient() as snmp, aiohttp.ClientSession() as http:
+        async with SnmpClient() as snmp, make_session() as http:
             res = Resources(snmp=snmp, http=http, profiles=profiles)
             jobs = build_jobs(config, res)
             pipeline = Pipeline(assets=inventory(config), store=store, metrics=self.metrics,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
-import aiohttp
+from monitor.probes.http import make_session
 
 from monitor.config.loader import load_config
 from monitor.pipeline import counter_key  # noqa: F401  (same identity as the daemon)
@@ -45,7 +45,7 @@ async def probe_asset(config_path: str, asset_name: str, *, only: str | None = N
         out.write(f"asset {asset_name} has no {only or ''} probe enabled\n")
         return 2
     worst = 0
-    async with SnmpClient() as snmp, aiohttp.ClientSession() as http:
+    async with SnmpClient() as snmp, make_session() as http:
         res = Resources(snmp=snmp, http=http, profiles=load_catalog(config))
         for kind in kinds:
             _, run = BUILDERS[kind](config, asset, res)

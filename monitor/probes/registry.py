@@ -71,7 +71,10 @@ def _build_snmp(config: Config, asset: Asset, res: Resources) -> tuple[object, R
 
 
 def _build_http(config: Config, asset: Asset, res: Resources) -> tuple[object, RunFn]:
-    probes = [HttpProbe(asset=asset.name, options=o, session=res.http) for o in asset.probes.http]
+    # The shared session suits probes of any address family; others make their own.
+    probes = [HttpProbe(asset=asset.name, options=o,
+                        session=res.http if o.ip_family == "any" else None)
+              for o in asset.probes.http]
 
     async def run(_tier: str) -> Result:
         start = time.perf_counter()
