@@ -79,22 +79,28 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _check_config(path: str) -> int:
+    """Validate the configuration, then build every probe exactly as ``run`` would (no traffic)."""
+    from monitor.config.check import check_config, has_errors
+    messages = check_config(path)
+    for m in messages:
+        print(m, file=sys.stderr if m.startswith("error: ") else sys.stdout)
+    if has_errors(messages):
+        return 2
+    return asyncio.run(_check_probes(path))
+
+
+async def _check_probes(path: str) -> int:
     from monitor.config.loader import load_config
-    from monitor.probes.registry import Resources, build_jobs  # noqa: F401 (import check)
+    from monitor.probes.http import make_session
+    from monitor.probes.registry import Resources, build_jobs
     from monitor.profiles.catalog import load_catalog
+    from monitor.snmp.client import SnmpClient
     config = load_config(path)
     profiles = load_catalog(config)
-    names = {p.name for p in profiles}
-    bad = [f"{a.name}: unknown profile {n!r}" for a in config.assets for n in a.profiles
-           if n not in names]
-    for w in config.warnings:
-        print(f"warning: {w}")
-    if bad:
-        print("configuration error:\n" + "\n".join(bad), file=sys.stderr)
-        return 2
-    probes = sum(len(a.probes.enabled()) for a in config.assets)
+    async with SnmpClient() as snmp, make_session() as http:
+        jobs = build_jobs(config, Resources(snmp=snmp, http=http, profiles=profiles))
     print(f"OK: {len(config.files)} file(s), {len(config.sites)} sites, {len(config.assets)} assets, "
-          f"{probes} probes, {len(profiles)} profiles")
+          f"{len(jobs)} probes, {len(profiles)} profiles")
     return 0
 
 

@@ -30,6 +30,9 @@ log = logging.getLogger("vigie.demo")
 EXAMPLE = simulator.REPO_ROOT / "examples" / "town"
 SNMP_TOKEN = "127.0.0.1:1161"
 HTTPS_TOKEN = "https://127.0.0.1:8443"
+#: recordings of the snmpsim-data package the demo serves besides the corpus (indexing all 114 of
+#: them takes minutes at first start): an Eaton 93E UPS (UPS-MIB) and an APC rack PDU (rPDU2).
+BUNDLED = ("UPS/eaton-93e-80", "UPS/apc-8932")
 PORTAL_HTML = ("<!doctype html><html lang=fr><title>Portail Famille</title>"
                "<h1>Portail Famille de Vigie-sur-Loire</h1><p>Inscriptions cantine ouvertes.</p></html>")
 
@@ -65,7 +68,7 @@ def write_config(workdir: Path, *, snmp_port: int, https_port: int, ca_file: Pat
         text = f.read_text(encoding="utf-8")
         text = text.replace(SNMP_TOKEN, f"127.0.0.1:{snmp_port}")
         text = text.replace(HTTPS_TOKEN, f"https://127.0.0.1:{https_port}")
-        text = text.replace("@DEMO_CA_FILE@", str(ca_file))
+        text = text.replace("# ca_file: (the demo writes its CA here)", f"ca_file: {ca_file}")
         text = re.sub(r"(?m)^(\s*state_dir:).*$", rf"\1 {workdir / 'state'}", text)
         text = re.sub(r"(?m)^(\s*listen:).*$", rf'\1 "{listen}"', text)
         f.write_text(text, encoding="utf-8")
@@ -89,7 +92,7 @@ async def run_demo(*, listen: str = "127.0.0.1:9116", duration: float = 0.0,
     data = work / "data"
     if data.exists():
         shutil.rmtree(data)
-    names = simulator.prepare_data(data, sources)
+    names = simulator.prepare_data(data, sources, only={"snmpsim-data": BUNDLED})
     _say(f"1/4 serving {len(names)} real recordings with snmpsim (first start indexes them)...")
     sim = await simulator.start_async(data, workdir=work / "snmpsim", timeout=120)
     runner = None

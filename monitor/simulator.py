@@ -70,15 +70,20 @@ class Simulator:
                 self.process.wait()
 
 
-def prepare_data(target: Path, sources: Iterable[tuple[Path, str]]) -> list[str]:
+def prepare_data(target: Path, sources: Iterable[tuple[Path, str]],
+                 only: dict[str, tuple[str, ...]] | None = None) -> list[str]:
     """Copy recordings into ``target``: each (source dir, prefix) lands under ``target/prefix``.
+    ``only`` optionally limits a prefix to some recordings (paths without extension).
     Returns the community names."""
     names = []
     for src, prefix in sources:
+        wanted = (only or {}).get(prefix)
         for f in sorted(src.rglob("*.snmprec*")):
             if not (f.name.endswith(".snmprec") or f.name.endswith(".snmprec.bz2")):
                 continue
             rel = f.relative_to(src)
+            if wanted is not None and str(rel).split(".snmprec")[0] not in wanted:
+                continue
             dest = target / prefix / rel
             dest.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(f, dest)
