@@ -91,11 +91,14 @@ class Snmpd:
         if not self.port:
             self.port = free_udp_port(self.host)
         exe = shutil.which("snmpd") or "/usr/sbin/snmpd"
+        # -C skips the persistent file too: name it, so engineID/engineBoots survive restarts
+        persisted = self.workdir / "persist" / "snmpd.conf"
+        confs = [str(self.conf)] + ([str(persisted)] if persisted.exists() else [])
         env = dict(os.environ, SNMP_PERSISTENT_DIR=str(self.workdir / "persist"),
                    MIBS="", MIBDIRS="/nonexistent")
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(
-                [exe, "-f", "-Lo", "-C", "-c", str(self.conf), f"udp:{self.host}:{self.port}"],
+                [exe, "-f", "-Lo", "-C", "-c", ",".join(confs), f"udp:{self.host}:{self.port}"],
                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
         self._wait_ready(timeout)
 
