@@ -71,6 +71,8 @@ def write_config(workdir: Path, *, snmp_port: int, https_port: int, ca_file: Pat
         text = text.replace("# ca_file: (the demo writes its CA here)", f"ca_file: {ca_file}")
         text = re.sub(r"(?m)^(\s*state_dir:).*$", rf"\1 {workdir / 'state'}", text)
         text = re.sub(r"(?m)^(\s*listen:).*$", rf'\1 "{listen}"', text)
+        # A demo shows readings at once; production spreads first polls over the interval.
+        text = re.sub(r"(?m)^daemon:\n", "daemon:\n  start_jitter: false\n", text)
         f.write_text(text, encoding="utf-8")
     return dest / "vigie.yml"
 
