@@ -12,6 +12,8 @@ from monitor import __version__
 from monitor.errors import ConfigError, VigieError
 
 DEFAULT_CONFIG = "/etc/vigie/vigie.yml"
+#: modules adding subcommands: each has ``register(subparsers) -> {command: handler}``.
+COMMAND_MODULES = ("monitor.sla.cli", "monitor.energy.cli")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -43,9 +45,17 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    import importlib
+    parser = _parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    handlers = {}
+    for module in COMMAND_MODULES:
+        handlers.update(importlib.import_module(module).register(sub))
+    args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
+        if args.command in handlers:
+            return handlers[args.command](args)
         if args.command == "run":
             from monitor.daemon import Daemon
             asyncio.run(Daemon(args.config).run())

@@ -22,6 +22,7 @@ from monitor.config.loader import load_config
 from monitor.config.model import Config
 from monitor.errors import ConfigError, VigieError
 from monitor.exporter import SnapshotCollector, make_app
+from monitor.extensions import DaemonContext, Extension, build_extensions
 from monitor.pipeline import AssetInfo, Pipeline
 from monitor.probes.registry import Resources, build_jobs
 from monitor.profiles.catalog import load_catalog
@@ -60,6 +61,7 @@ class Daemon:
         self.config: Config | None = None
         self.ready = False
         self.listen_port: int | None = None
+        self.extensions: list[Extension] = []
         self._stop = asyncio.Event()
 
     def request_stop(self) -> None:
@@ -78,7 +80,17 @@ class Daemon:
             pipeline = Pipeline(assets=inventory(config), store=store, metrics=self.metrics,
                                 wall=self.wall)
             store.start_run(self.wall(), [a.name for a in config.assets])
-            sched = Scheduler(on_result=pipeline.handle, metrics=self.metrics,
+            ctx = DaemonContext(config=config, store=store, metrics=self.metrics, http=http,
+                                wall=self.wall, states=pipeline.states,
+                                snapshot=lambda: pipeline.snapshot)
+            self.extensions = extensions = build_extensions(ctx)
+
+            def on_result(result) -> None:
+                pipeline.handle(result)
+                for ext in extensions:
+                    ext.on_result(result)
+
+            sched = Scheduler(on_result=on_result, metrics=self.metrics,
                               concurrency=config.daemon.concurrency,
                               per_device=config.daemon.per_device_concurrency,
                               deadline=config.daemon.poll_deadline,
@@ -88,12 +100,18 @@ class Daemon:
             registry = CollectorRegistry(auto_describe=False)
             registry.register(SnapshotCollector(lambda: pipeline.snapshot))
             registry.register(frozen)
+            app_routes = []
+            for ext in extensions:
+                for collector in ext.collectors():
+                    registry.register(collector)
+                app_routes.extend(ext.routes())
 
             def before_scrape() -> None:  # loop thread: copy the live self-metrics
                 frozen.families = list(self.metrics.collect())
 
-            runner = web.AppRunner(make_app(registry, ready=lambda: self.ready,
-                                            before_scrape=before_scrape), access_log=None)
+            app = make_app(registry, ready=lambda: self.ready, before_scrape=before_scrape)
+            app.router.add_routes(app_routes)
+            runner = web.AppRunner(app, access_log=None)
             await runner.setup()
             host, _, port = config.daemon.listen.rpartition(":")
             site = web.TCPSite(runner, host.strip("[]") or "127.0.0.1", int(port))
@@ -108,7 +126,8 @@ class Daemon:
             loop.add_signal_handler(signal.SIGHUP, lambda: asyncio.ensure_future(
                 self.reload(res, pipeline, sched)))
             sched_task = asyncio.create_task(sched.run(), name="scheduler")
-            house_task = asyncio.create_task(self._housekeeping(store, pipeline), name="housekeeping")
+            house_task = asyncio.create_task(self._housekeeping(store, pipeline, extensions),
+                                             name="housekeeping")
             self.ready = True
             self.notifier.ready()
             self.notifier.status(f"polling {len(config.assets)} assets")
@@ -124,6 +143,8 @@ class Daemon:
                 sched_task.cancel()
                 house_task.cancel()
                 await asyncio.gather(sched_task, house_task, return_exceptions=True)
+                for ext in extensions:
+                    await ext.close()
                 pipeline.flush()
                 store.stop_run(self.wall(), [a.name for a in self.config.assets])
                 store.close()
@@ -151,12 +172,15 @@ class Daemon:
         self.config = config
         pipeline.set_assets(inventory(config))
         sched.set_jobs(jobs)
+        for ext in self.extensions:
+            ext.reload(config)
         self.metrics.reloads["success"] += 1
         log.info("configuration reloaded: %d assets, %d jobs", len(config.assets), len(jobs))
         self.notifier.ready()
         return True
 
-    async def _housekeeping(self, store: Store, pipeline: Pipeline) -> None:
+    async def _housekeeping(self, store: Store, pipeline: Pipeline,
+                            extensions: list[Extension]) -> None:
         interval = HEARTBEAT_SECONDS
         wd = self.notifier.watchdog_interval()
         if wd:
@@ -168,4 +192,9 @@ class Daemon:
                 pipeline.flush()
             except VigieError as err:
                 log.error("state store: %s", err)
+            for ext in extensions:
+                try:
+                    await ext.tick(self.wall())
+                except VigieError as err:
+                    log.error("%s: %s", ext.name, err)
             self.notifier.watchdog()

@@ -19,6 +19,9 @@ from monitor.errors import ConfigError, ConfigErrors
 from .bind import (INVALID, Abort, BindContext, Issues, bind, bind_dataclass, check_tag, describe_node, join,
                    mapping_items)
 from .crosscheck import cross_check
+from monitor.energy.config import EnergySection
+from monitor.sla.config import SlaSection
+
 from .model import Asset, Config, Credential, DaemonOptions, Site, SnmpDefaults, Tiers
 from .source import compose_file
 from .validate import EXTRA_META, VALIDATORS, check_name
@@ -27,7 +30,8 @@ MAX_FILES = 256
 MAX_INCLUDE_DEPTH = 16
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MAIN_ONLY = {"daemon": DaemonOptions, "tiers": Tiers, "snmp": SnmpDefaults,
-             "profile_dirs": tuple[str, ...], "snmp_exporter_files": tuple[str, ...]}
+             "profile_dirs": tuple[str, ...], "snmp_exporter_files": tuple[str, ...],
+             "sla": SlaSection, "energy": EnergySection}
 SHARED_KEYS = ("include", "sites", "credentials", "assets")
 
 

@@ -16,6 +16,9 @@ from monitor.probes.http import HttpOptions
 from monitor.probes.icmp import IcmpOptions
 from monitor.probes.meraki import MerakiOptions
 
+from monitor.energy.config import EnergySection
+from monitor.sla.config import SlaSection
+
 from .secrets import Secret
 
 __all__ = [
@@ -155,6 +158,8 @@ class Config:
     assets: tuple[Asset, ...] = ()
     profile_dirs: tuple[str, ...] = ("probes",)
     snmp_exporter_files: tuple[str, ...] = ()
+    sla: SlaSection = field(default_factory=SlaSection)
+    energy: EnergySection = field(default_factory=EnergySection)
     files: tuple[str, ...] = ()      # every file read (absolute paths), e.g. to watch for reload
     warnings: tuple[str, ...] = ()   # non-fatal findings, shown by ``vigie check-config``
 
