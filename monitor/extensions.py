@@ -52,7 +52,9 @@ class Extension(Protocol):
 
 
 #: "module:function" builders, each ``build(ctx) -> Extension | None`` (None: not configured).
-BUILDERS = ("monitor.sla.runtime:build", "monitor.energy.runtime:build")
+BUILDERS = ("monitor.sla.runtime:build", "monitor.energy.runtime:build",
+            "monitor.energy.vms:build", "monitor.energy.sobriety:build",
+            "monitor.export.influx:build")
 
 
 def build_extensions(ctx: DaemonContext) -> list[Extension]:

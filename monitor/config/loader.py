@@ -20,6 +20,7 @@ from .bind import (INVALID, Abort, BindContext, Issues, bind, bind_dataclass, ch
                    mapping_items)
 from .crosscheck import cross_check
 from monitor.energy.config import EnergySection
+from monitor.export.influx_config import InfluxSection
 from monitor.sla.config import SlaSection
 
 from .model import Asset, Config, Credential, DaemonOptions, Site, SnmpDefaults, Tiers
@@ -31,7 +32,7 @@ MAX_INCLUDE_DEPTH = 16
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MAIN_ONLY = {"daemon": DaemonOptions, "tiers": Tiers, "snmp": SnmpDefaults,
              "profile_dirs": tuple[str, ...], "snmp_exporter_files": tuple[str, ...],
-             "sla": SlaSection, "energy": EnergySection}
+             "sla": SlaSection, "energy": EnergySection, "influxdb": InfluxSection}
 SHARED_KEYS = ("include", "sites", "credentials", "assets")
 
 

@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import Literal
 
 from monitor.probes.http import HttpOptions
 from monitor.probes.icmp import IcmpOptions
 from monitor.probes.meraki import MerakiOptions
+from monitor.probes.nutanix import NutanixOptions
+from monitor.probes.proxmox import ProxmoxOptions
+from monitor.probes.redfish import RedfishOptions
 
 from monitor.energy.config import EnergySection
+from monitor.export.influx_config import InfluxSection
 from monitor.sla.config import SlaSection
 
 from .secrets import Secret
@@ -89,10 +93,13 @@ class ProbeSet:
     http: tuple[HttpOptions, ...] = ()
     icmp: IcmpOptions | None = None
     meraki: MerakiOptions | None = None
+    redfish: RedfishOptions | None = None
+    nutanix: NutanixOptions | None = None
+    proxmox: ProxmoxOptions | None = None
 
     def enabled(self) -> tuple[str, ...]:
         """Names of the probe kinds switched on, e.g. ``("snmp", "icmp")``."""
-        return tuple(k for k in ("snmp", "http", "icmp", "meraki") if getattr(self, k))
+        return tuple(f.name for f in fields(self) if getattr(self, f.name))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -160,6 +167,7 @@ class Config:
     snmp_exporter_files: tuple[str, ...] = ()
     sla: SlaSection = field(default_factory=SlaSection)
     energy: EnergySection = field(default_factory=EnergySection)
+    influxdb: InfluxSection | None = None
     files: tuple[str, ...] = ()      # every file read (absolute paths), e.g. to watch for reload
     warnings: tuple[str, ...] = ()   # non-fatal findings, shown by ``vigie check-config``
 

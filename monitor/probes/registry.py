@@ -130,7 +130,10 @@ def build_jobs(config: Config, res: Resources) -> list[Job]:
         tiers = asset.tiers or config.tiers
         for kind in asset.probes.enabled():
             key = (asset.name, kind)
-            identity, run = BUILDERS[kind](config, asset, res)
+            builder = BUILDERS.get(kind)
+            if builder is None:
+                raise ProbeSetupError(f"asset {asset.name}: probe kind {kind!r} is not available yet")
+            identity, run = builder(config, asset, res)
             old = res.cache.get(key)
             if old is not None and old[0] == identity:
                 run = old[1]

@@ -1,0 +1,10 @@
+"""Configuration of energy.meters (placeholder: accepts an empty mapping)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, kw_only=True)
+class MetersSection:
+    pass

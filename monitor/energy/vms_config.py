@@ -1,0 +1,10 @@
+"""Configuration of energy.vms (placeholder: accepts an empty mapping)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, kw_only=True)
+class VmsSection:
+    pass

@@ -1,0 +1,1 @@
+"""Exporters to systems other than Prometheus (InfluxDB v2)."""
