@@ -14,6 +14,7 @@ import asyncio
 import logging
 import re
 import shutil
+import signal
 import ssl
 import sys
 import tempfile
@@ -81,6 +82,10 @@ async def run_demo(*, listen: str = "127.0.0.1:9116", duration: float = 0.0,
                    workdir: str | None = None) -> int:
     work = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="vigie-demo-"))
     work.mkdir(parents=True, exist_ok=True)
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):  # the daemon takes these over once it runs
+        loop.add_signal_handler(sig, stop.set)
     sources = []
     corpus = simulator.corpus_dir()
     if corpus:
@@ -104,6 +109,8 @@ async def run_demo(*, listen: str = "127.0.0.1:9116", duration: float = 0.0,
         config = write_config(work, snmp_port=sim.port, https_port=https_port, ca_file=ca_file,
                               listen=listen)
         _say(f"3/4 portal on https://127.0.0.1:{https_port}/ ; inventory: {config.parent}")
+        if stop.is_set():
+            return 130
         daemon = Daemon(config)
         task = asyncio.create_task(daemon.run())
         while not daemon.ready and not task.done():
@@ -112,9 +119,8 @@ async def run_demo(*, listen: str = "127.0.0.1:9116", duration: float = 0.0,
             await task
         _say(f"4/4 Vigie running: http://{listen.rsplit(':', 1)[0]}:{daemon.listen_port}/metrics "
              f"({'for %.0f s' % duration if duration else 'Ctrl-C to stop'})")
-        if duration:
-            await asyncio.sleep(duration)
-            daemon.request_stop()
+        await asyncio.wait([task], timeout=duration or None)
+        daemon.request_stop()
         await task
         return 0
     finally:

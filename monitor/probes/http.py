@@ -391,8 +391,8 @@ class HttpProbe:
                                   cert.not_after, labels,
                                   help="Expiry (notAfter) of each certificate the server "
                                        "presented, Unix time; position 0 is the leaf"))
-                out.append(Sample("vigie_http_tls_cert_days_left",
-                                  (cert.not_after - now) / 86400.0, labels,
-                                  help="Days until each presented certificate expires "
+                out.append(Sample("vigie_http_tls_cert_expiry_seconds",
+                                  cert.not_after - now, labels,
+                                  help="Seconds until each presented certificate expires "
                                        "(negative: expired)"))
         return out

@@ -241,8 +241,8 @@ def port_samples(serial: str, ports: list[dict[str, Any]], timespan: float) -> l
                           help="1 if the switch port is administratively enabled"))
         speed = _speed(port.get("speed"))
         if speed is not None:
-            out.append(Sample("vigie_meraki_switch_port_speed_bits_per_second", speed, lab,
-                              help="Negotiated link speed of the switch port"))
+            out.append(Sample("vigie_meraki_switch_port_speed_bytes_per_second", speed / 8, lab,
+                              help="Negotiated link speed of the switch port, bytes/s"))
         poe = port.get("poe")
         if isinstance(poe, dict) and "isAllocated" in poe:
             out.append(Sample("vigie_meraki_switch_port_poe_allocated",

@@ -25,6 +25,8 @@ from monitor.pki import make_pki
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 REPO = Path(__file__).resolve().parents[2]
 
+DAY = 86400.0
+
 
 @asynccontextmanager
 async def serve(routes: dict[str, Handler], *, host: str = "127.0.0.1",
@@ -194,11 +196,11 @@ async def test_https_chain_days_left_for_every_cert(tmp_path: Path, now: datetim
     host = f"localhost:{port}"
     for position, (days, subject) in enumerate(zip((30, 400, 3650), pki.subjects)):
         labels = {"host": host, "position": str(position), "subject": subject}
-        assert one(r, "vigie_http_tls_cert_days_left", **labels) == pytest.approx(days)
+        assert one(r, "vigie_http_tls_cert_expiry_seconds", **labels) == pytest.approx(days * DAY)
         assert one(r, "vigie_http_tls_cert_not_after_timestamp_seconds", **labels) == \
             pki.not_after[position].timestamp()
-    assert one(r, "vigie_http_tls_cert_days_left", position="0", issuer=pki.subjects[1]) == \
-        pytest.approx(30)
+    assert one(r, "vigie_http_tls_cert_expiry_seconds", position="0", issuer=pki.subjects[1]) == \
+        pytest.approx(30 * DAY)
     assert {"dns", "connect", "tls", "first_byte", "total"} <= phases(r)
 
 
@@ -209,9 +211,9 @@ async def test_untrusted_ca_is_tls_error(tmp_path: Path, now: datetime) -> None:
         r = await probe(f"https://127.0.0.1:{port}/", ca_file=str(other.ca_file))
         unverified = await probe(f"https://127.0.0.1:{port}/", verify_tls=False)
     assert r.reason is Reason.TLS_ERROR, r.detail
-    assert len(values(r, "vigie_http_tls_cert_days_left")) == 3
+    assert len(values(r, "vigie_http_tls_cert_expiry_seconds")) == 3
     assert unverified.ok, unverified.detail
-    assert len(values(unverified, "vigie_http_tls_cert_days_left")) == 3
+    assert len(values(unverified, "vigie_http_tls_cert_expiry_seconds")) == 3
 
 
 async def test_expired_leaf_is_tls_error_with_expiry(tmp_path: Path, now: datetime) -> None:
@@ -222,8 +224,8 @@ async def test_expired_leaf_is_tls_error_with_expiry(tmp_path: Path, now: dateti
     assert r.reason is Reason.TLS_ERROR
     assert "expired" in r.detail
     assert one(r, "vigie_http_up") == 0
-    assert one(r, "vigie_http_tls_cert_days_left", position="0") == pytest.approx(-2)
-    assert one(r, "vigie_http_tls_cert_days_left", position="1") == pytest.approx(400)
+    assert one(r, "vigie_http_tls_cert_expiry_seconds", position="0") == pytest.approx(-2 * DAY)
+    assert one(r, "vigie_http_tls_cert_expiry_seconds", position="1") == pytest.approx(400 * DAY)
 
 
 async def test_redirect_http_to_https_checks_hop_cert(tmp_path: Path, now: datetime) -> None:
@@ -238,8 +240,8 @@ async def test_redirect_http_to_https_checks_hop_cert(tmp_path: Path, now: datet
     assert one(r, "vigie_http_redirects") == 1
     assert one(r, "vigie_http_hop_status_code", hop="0", host=f"127.0.0.1:{port}") == 301
     assert one(r, "vigie_http_hop_status_code", hop="1", host=f"localhost:{tls_port}") == 200
-    assert one(r, "vigie_http_tls_cert_days_left", host=f"localhost:{tls_port}",
-               position="0") == pytest.approx(45)
+    assert one(r, "vigie_http_tls_cert_expiry_seconds", host=f"localhost:{tls_port}",
+               position="0") == pytest.approx(45 * DAY)
     hosts = {dict(s.labels)["host"] for s in r.samples if s.name.startswith("vigie_http_tls_")}
     assert hosts == {f"localhost:{tls_port}"}
     assert target in r.detail

@@ -67,7 +67,7 @@ async def test_statuses_and_switch_ports_parsed() -> None:
     assert value(result, "vigie_meraki_switch_port_poe_power_watts", **doc) == \
         pytest.approx(111.8)
     assert value(result, "vigie_meraki_switch_port_poe_allocated", **doc) == 0.0
-    assert value(result, "vigie_meraki_switch_port_speed_bits_per_second", **doc) == 1e10
+    assert value(result, "vigie_meraki_switch_port_speed_bytes_per_second", **doc) == 1e10 / 8
     assert value(result, "vigie_meraki_switch_port_traffic_bytes_per_second",
                  direction="tx", **doc) == pytest.approx(150.0)
     assert value(result, "vigie_meraki_switch_port_traffic_bytes_per_second",
