@@ -13,7 +13,7 @@ from monitor.errors import ConfigError, VigieError
 
 DEFAULT_CONFIG = "/etc/vigie/vigie.yml"
 #: modules adding subcommands: each has ``register(subparsers) -> {command: handler}``.
-COMMAND_MODULES = ("monitor.sla.cli", "monitor.energy.cli")
+COMMAND_MODULES = ("monitor.sla.cli", "monitor.energy.cli", "monitor.report.cli")
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -132,20 +132,24 @@ class Scheduler:
         task.add_done_callback(self._tasks.discard)
 
     async def _poll(self, job: Job, tier: str, due: float) -> None:
+        sem = self._device.setdefault(job.asset, asyncio.Semaphore(self._per_device_limit))
+        self._metrics.queue_length += 1
+        queued = True
         try:
-            self._metrics.queue_length += 1
-            sem = self._device.setdefault(job.asset, asyncio.Semaphore(self._per_device_limit))
             async with self._global, sem:
                 self._metrics.queue_length -= 1
+                queued = False
                 self._metrics.observe_lag(self._clock() - due)
                 self._metrics.in_flight += 1
                 try:
                     result = await self._guarded(job, tier)
                 finally:
                     self._metrics.in_flight -= 1
-            if self._jobs.get(job.key) is job or job.key in self._jobs:
+            if job.key in self._jobs:  # still configured (a reload may have removed it)
                 self._on_result(result)
         finally:
+            if queued:
+                self._metrics.queue_length -= 1
             job.in_flight = False
             current = self._jobs.get(job.key)
             if current is not None:

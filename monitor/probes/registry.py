@@ -99,12 +99,57 @@ def _build_meraki(config: Config, asset: Asset, res: Resources) -> tuple[object,
     return (asset.probes.meraki, cred.http.api_key.reveal()), (lambda _tier: probe.run())
 
 
+def _build_redfish(config: Config, asset: Asset, res: Resources) -> tuple[object, RunFn]:
+    from monitor.probes.redfish import RedfishProbe
+    cred = config.credential_for(asset)
+    if cred is None or cred.http is None or not cred.http.username or cred.http.password is None:
+        raise ProbeSetupError(f"asset {asset.name}: Redfish needs a credential with "
+                              "http.username and http.password")
+    options = asset.probes.redfish
+    assert options is not None
+    password = cred.http.password.reveal()
+    # TLS settings go with each request, so the shared session serves every BMC.
+    probe = RedfishProbe(asset=asset.name, options=options, username=cred.http.username,
+                         password=password, session=res.http)
+    return (options, cred.http.username, password), (lambda _tier: probe.run())
+
+
+def _build_nutanix(config: Config, asset: Asset, res: Resources) -> tuple[object, RunFn]:
+    from monitor.probes.nutanix import NutanixProbe
+    cred = config.credential_for(asset)
+    if cred is None or cred.http is None or not cred.http.username or cred.http.password is None:
+        raise ProbeSetupError(f"asset {asset.name}: Nutanix needs a credential with "
+                              "http.username and http.password")
+    options = asset.probes.nutanix
+    assert options is not None
+    password = cred.http.password.reveal()
+    probe = NutanixProbe(asset=asset.name, options=options, username=cred.http.username,
+                         password=password, session=res.http)
+    return (options, cred.http.username, password), (lambda _tier: probe.run())
+
+
+def _build_proxmox(config: Config, asset: Asset, res: Resources) -> tuple[object, RunFn]:
+    from monitor.probes.proxmox import ProxmoxProbe
+    cred = config.credential_for(asset)
+    if cred is None or cred.http is None or cred.http.api_key is None:
+        raise ProbeSetupError(f"asset {asset.name}: Proxmox needs a credential with http.api_key "
+                              "(the API token as USER@REALM!TOKENID=SECRET)")
+    options = asset.probes.proxmox
+    assert options is not None
+    token = cred.http.api_key.reveal()
+    probe = ProxmoxProbe(asset=asset.name, options=options, token=token, session=res.http)
+    return (options, token), (lambda _tier: probe.run())
+
+
 #: kind -> builder. The one place where probe kinds are registered.
 BUILDERS: dict[str, Callable[[Config, Asset, Resources], tuple[object, RunFn]]] = {
     "snmp": _build_snmp,
     "http": _build_http,
     "icmp": _build_icmp,
     "meraki": _build_meraki,
+    "redfish": _build_redfish,
+    "nutanix": _build_nutanix,
+    "proxmox": _build_proxmox,
 }
 #: kinds that have a slow tier (labels, inventory).
 TIERED = frozenset({"snmp"})
