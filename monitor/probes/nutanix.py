@@ -27,8 +27,8 @@ import aiohttp
 from yarl import URL
 
 from monitor.probes.base import Reason, Result, Stats
-from monitor.probes.vmsamples import (POWER_STATES, Failure, HostRow, VmRow, basic_auth, clamp01, get_json,
-                                      inventory_samples, number, ssl_context, unique_names)
+from monitor.probes.vmsamples import (POWER_STATES, Failure, HostRow, VmRow, basic_auth, clamp01,
+                                      get_json, inventory_samples, number, ssl_context, unique_names)
 
 API = "/PrismGateway/services/rest/v2.0"
 CPU_METRIC = "hypervisor_cpu_usage_ppm"
@@ -62,7 +62,8 @@ class NutanixProbe:
         self._ssl = ssl_context(options.verify_tls, options.ca_file)
 
     def __repr__(self) -> str:
-        return f"NutanixProbe(asset={self.asset!r}, base_url={self.options.base_url!r}, password='<secret>')"
+        return (f"NutanixProbe(asset={self.asset!r}, base_url={self.options.base_url!r}, "
+                "password='<secret>')")
 
     async def run(self) -> Result:
         start = self._clock()
@@ -96,7 +97,7 @@ class NutanixProbe:
 
     async def _paged(self, session: aiohttp.ClientSession, path: str, params: dict[str, str],
                      stats: Stats, *, style: str) -> list[dict[str, Any]]:
-        """Every entity of a v2 list. ``style``: ``offset`` (offset/length) or ``page`` (page/count, 1-based)."""
+        """Every entity of a v2 list: ``style`` offset (offset/length) or page (page/count, from 1)."""
         size = max(1, self.options.page_size)
         items: list[dict[str, Any]] = []
         page = 1
