@@ -29,9 +29,14 @@ class SimulatorError(VigieError):
     """snmpsim could not be started."""
 
 
+def shared_dir() -> Path:
+    """The project's shared folder: ``$VIGIE_SHARED``, else ``shared/`` beside the repository."""
+    return Path(os.environ.get("VIGIE_SHARED") or REPO_ROOT.parent / "shared")
+
+
 def corpus_dir() -> Path | None:
-    """The shared corpus of real recordings, if present (``$VIGIE_CORPUS`` or ``../shared/corpus``)."""
-    for candidate in (os.environ.get("VIGIE_CORPUS"), REPO_ROOT.parent / "shared" / "corpus"):
+    """The shared corpus of real recordings (``$VIGIE_CORPUS`` or ``<shared>/corpus``), if present."""
+    for candidate in (os.environ.get("VIGIE_CORPUS"), shared_dir() / "corpus"):
         if candidate and Path(candidate).is_dir():
             return Path(candidate)
     return None

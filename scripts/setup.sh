@@ -11,7 +11,8 @@ shift || true
 
 # Debian packages: Python, the real peers the tests run against, and the comparison tools.
 packages=(python3 python3-venv python3-dev gcc openssl iproute2 util-linux systemd
-          snmpd snmp prometheus prometheus-alertmanager prometheus-snmp-exporter)
+          snmpd snmp prometheus prometheus-alertmanager prometheus-snmp-exporter
+          libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
-from monitor.sla.calendar import PARIS
+from monitor.sla.calendar import PARIS, local_date
 
 DEFAULT_CONFIG = "/etc/vigie/vigie.yml"
 Handler = Callable[[argparse.Namespace], int]
@@ -170,15 +170,17 @@ def run_incident(args: argparse.Namespace, *, clock: Callable[[], float] = time.
                 return 1
             print(f"incident {args.id} acknowledged at {_fmt(at)}")
             return 0
-        month = _month(args.month, svc, now)  # also records the incidents seen so far
         if args.action == "import-glpi":
             tickets = read_tickets(Path(args.csv).read_text(encoding="utf-8-sig"))
+            for y, m in sorted({(d.year, d.month) for d in (local_date(x.opened) for x in tickets)}):
+                svc.month(y, m, now)  # records the incidents of the tickets' months
             res = import_tickets(svc.db, tickets)
             for t, i in res.linked:
                 print(f"ticket {t} -> incident {i}")
             for t in res.unmatched:
                 print(f"ticket {t}: no matching incident", file=sys.stderr)
             return 0
+        month = _month(args.month, svc, now)  # also records the incidents seen so far
         for c in month.contracts:
             for r in c.incidents:
                 i, k = r.incident, r.compliance

@@ -18,7 +18,6 @@ from datetime import date, datetime
 from types import MappingProxyType
 from typing import Iterable, Literal
 
-from monitor.config.secrets import Secret
 from monitor.errors import ConfigError
 from monitor.sla.calendar import PARIS, WEEKDAYS, Calendar, parse_hhmm
 from monitor.sla.contract import Contract, Service, service_order
@@ -293,3 +292,8 @@ def check_assets(section: SlaSection, assets: Iterable[str]) -> list[ConfigError
         for i, a in enumerate(e.assets):
             need(a, f"sla.exclusions.{e.id}.assets[{i}]")
     return errors
+
+
+# At the end: monitor.config imports this module (through the model and the energy section), and
+# the binder resolves the ``Secret`` annotation only when it binds.
+from monitor.config.secrets import Secret  # noqa: E402

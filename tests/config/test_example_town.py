@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from monitor.simulator import shared_dir
 from monitor.config import check_config, load_config
 
 TOWN = Path(__file__).resolve().parents[2] / "examples" / "town" / "vigie.yml"
@@ -40,6 +41,6 @@ def test_town_content() -> None:
 
 
 def test_corpus_recordings_exist() -> None:
-    corpus = Path("/work/shared/corpus")
+    corpus = shared_dir() / "corpus"
     if corpus.is_dir():
         assert {p.stem for p in corpus.glob("*.snmprec")} >= CORPUS_NAMES

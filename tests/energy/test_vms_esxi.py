@@ -18,6 +18,7 @@ from types import MappingProxyType
 import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 
+from monitor.simulator import shared_dir
 from monitor.energy.profiles import load_profiles
 from monitor.energy.vms import VCPU_SHARE_NOTE, VmsCollector, compute, snapshot_power
 from monitor.energy.vms_config import PowerSource, VmHost, VmsSection
@@ -27,7 +28,7 @@ from monitor.probes.snmp import SnmpProbe
 from monitor.profiles import load_profiles as load_snmp_profiles
 
 REPO = Path(__file__).resolve().parents[2]
-CORPUS = Path("/work/shared/corpus")
+CORPUS = shared_dir() / "corpus"
 RECORDING = CORPUS / "vmware-esxi.snmprec"
 
 

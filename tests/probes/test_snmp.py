@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from monitor.simulator import shared_dir
 from monitor.probes.base import Reason
 from monitor.probes.snmp import SnmpProbe
 from monitor.profiles import load_profile_text, load_profiles
@@ -49,7 +50,7 @@ async def test_failing_subtree_is_partial_and_core_failure_is_reason() -> None:
 
 
 async def test_scalars_packed_in_one_get() -> None:
-    session = SnmprecSession.from_file("/work/shared/corpus/apc_smart1500.snmprec")
+    session = SnmprecSession.from_file(shared_dir() / "corpus" / "apc_smart1500.snmprec")
     profiles = load_profiles(PROBES)
     probe = SnmpProbe(asset="a", session=session, profiles=None, available=profiles)
     await probe.run("fast")

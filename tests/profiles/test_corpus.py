@@ -12,12 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from monitor.simulator import shared_dir
 from monitor.probes.base import Reason
 from monitor.probes.snmp import SnmpProbe
 from monitor.profiles import load_profiles
 from tests.profiles.snmprec_session import SnmprecSession, parse_snmprec
 
-CORPUS = Path("/work/shared/corpus")
+CORPUS = shared_dir() / "corpus"
 PROFILES = load_profiles(Path(__file__).resolve().parents[2] / "probes")
 FILES = [row["file"] for row in csv.DictReader(open(CORPUS / "INDEX.tsv"), delimiter="\t")]
 

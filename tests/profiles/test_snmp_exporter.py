@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from monitor.simulator import shared_dir
 from monitor.probes.snmp import SnmpProbe
 from monitor.profiles import select_profiles
 from monitor.profiles.snmp_exporter import load_snmp_exporter
 from tests.profiles.snmprec_session import SnmprecSession, parse_snmprec
 from pathlib import Path
 
-SNMP_YML = "/work/shared/anchors/snmp_exporter/snmp.yml"
-REC = Path("/work/shared/corpus/merakims_c9300.snmprec")
+SNMP_YML = str(shared_dir() / "anchors" / "snmp_exporter" / "snmp.yml")
+REC = shared_dir() / "corpus" / "merakims_c9300.snmprec"
 
 
 async def test_if_mib_module_matches_snmp_exporter_names() -> None:

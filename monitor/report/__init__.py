@@ -1,0 +1,1 @@
+"""Monthly reports (SLA, sobriety): French HTML, PDF, CSV and JSON from pure render functions."""
