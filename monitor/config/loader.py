@@ -6,6 +6,7 @@ import dataclasses
 import difflib
 import glob
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ from .crosscheck import cross_check
 from monitor.energy.config import EnergySection
 from monitor.export.influx_config import InfluxSection
 from monitor.sla.config import SlaSection
+from monitor.sla.config import check_assets as check_sla_assets
 
 from .model import Asset, Config, Credential, DaemonOptions, Site, SnmpDefaults, Tiers
 from .source import compose_file
@@ -70,12 +72,35 @@ def load_config(path: str | Path, *, environ: Mapping[str, str] | None = None,
         loader.issues.errors.append(err)
     if loader.issues.errors:
         raise ConfigErrors(loader.issues.errors)
-    return loader.build()
+    config = loader.build()
+    sla_errors = check_sla_assets(config.sla, [a.name for a in config.assets])
+    if sla_errors:
+        for e in sla_errors:  # point at the offending line of the main file's sla section
+            node = _node_at(loader.main_nodes.get("sla"), e.path.removeprefix("sla"))
+            e.file, e.line = str(loader.main), (node.start_mark.line + 1 if node else None)
+        raise ConfigErrors(sla_errors)
+    return config
+
+
+def _node_at(node: Node | None, path: str) -> Node | None:
+    """The YAML node at an option path like ``.services.X.members[0]`` (None when absent)."""
+    for part in re.findall(r"\.([^.\[]+)|\[(\d+)\]", path):
+        key, index = part
+        if node is None:
+            return None
+        if key and isinstance(node, MappingNode):
+            node = next((v for k, v in node.value if isinstance(k, ScalarNode) and k.value == key), None)
+        elif index and isinstance(node, SequenceNode) and int(index) < len(node.value):
+            node = node.value[int(index)]
+        else:
+            return None
+    return node
 
 
 class _Loader:
     def __init__(self, main: Path, environ: Mapping[str, str], credentials_dir: str | None) -> None:
         self.given = main
+        self.main_nodes: dict[str, Node] = {}
         self.main = main.resolve()
         self.environ = environ
         self.credentials_dir = credentials_dir
@@ -142,6 +167,7 @@ class _Loader:
                 value = bind(items[key][1], tp, key, ctx)
                 if value is not INVALID:
                     self.main_options[key] = value
+                    self.main_nodes[key] = items[key][1]
         self.named(items, "sites", Site, "id", self.sites, ctx)
         self.named(items, "credentials", Credential, "name", self.credentials, ctx)
         if "assets" in items:

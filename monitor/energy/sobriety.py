@@ -3,8 +3,9 @@
 What it reads from results (sample names without the ``vigie_`` prefix):
 
 * workstations (kind ``workstation``): an ICMP or SNMP poll that answered = on, else asleep/off;
-* ``vm_power_state{vm=...}`` (VM helper): on when the ``state`` label is on/powered_on/running, or,
-  without that label, when the value is 1; the asset is the hypervisor (VM density per node);
+* ``vm_power_state{vm,host,state}`` (monitor/probes/vmsamples.py: one sample per state, 1 for the
+  current one): on when the current state is on/powered_on/running; without a ``state`` label, value
+  1 = on. The asset is the hypervisor: running VMs per reporting hypervisor give the VM density;
 * ``poe_port_detection_status{group,port,state}``: an AP is powered when ``state=delivering_power``;
 * ``printer_pages_total``, ``printer_duplex_pages_total``, ``printer_mono_pages_total``: counters;
 * ``ups_input_power_watts`` / ``ups_output_power_watts``: partial PUE per site (UPS losses).
@@ -29,6 +30,7 @@ from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamil
 from monitor.config.model import Asset, Config
 from monitor.energy import baselines as bl
 from monitor.energy.profiles import load_profiles
+from monitor.energy.runtime import runtime_of
 from monitor.energy.sobriety_config import KPIS
 from monitor.energy.sobriety_db import Recorder, connect
 from monitor.energy.sobriety_month import SobrietyMonth, month_sobriety_data
@@ -70,8 +72,8 @@ def families(p: Published) -> list[Metric]:
                             "(UPS losses; ISO/IEC 30134-2).", labels=["site", "provenance"])
     wsw = GaugeMetricFamily("vigie_workstation_average_power_watts", "Mean power per workstation over "
                             "the month so far.", labels=["site", "provenance"])
-    co2 = CounterMetricFamily("vigie_co2e_kilograms", "Emissions of the month so far (kWh x ADEME grid "
-                              "factor); resets on the 1st of each month.", labels=["scope", "provenance"])
+    co2 = CounterMetricFamily("vigie_co2e_grams", "Emissions of the month so far in gCO2e (kWh x ADEME "
+                              "grid factor); resets on the 1st of each month.", labels=["scope", "provenance"])
     eur = CounterMetricFamily("vigie_energy_cost_euros", "Energy cost of the month so far (kWh x configured "
                               "tariff); resets on the 1st of each month.", labels=["scope", "provenance"])
     for kpi, value in sorted(p.targets.items()):
@@ -96,7 +98,7 @@ def families(p: Published) -> list[Metric]:
         for site, w in m.workstation_power.items():
             wsw.add_metric([site, str(w.provenance)], w.value)
         for scope, f in sorted(m.co2e.items()):
-            co2.add_metric([scope, str(f.provenance)], f.value)
+            co2.add_metric([scope, str(f.provenance)], f.value * 1000.0)   # kg -> g (base unit)
         for scope, f in sorted(m.cost.items()):
             eur.add_metric([scope, str(f.provenance)], f.value)
     return [ratio, target, met, kpp, duplex, mono, pue, wsw, co2, eur]
@@ -166,8 +168,10 @@ class Sobriety:
             name = s.name.removeprefix("vigie_")
             labels = dict(s.labels)
             if name == "vm_power_state":
-                saw_vms = True
                 state = labels.get("state")
+                if state is not None and s.value != 1:
+                    continue    # one sample per state, 1 for the current one
+                saw_vms = True
                 on = state.lower() in ON_STATES if state is not None else s.value == 1
                 vms_on += on
                 vm = labels.get("vm", "")
@@ -195,6 +199,12 @@ class Sobriety:
             self._ups[asset.name] = (ups_in, ups_out)
 
     async def tick(self, now: float) -> None:
+        rt = runtime_of(self._ctx)
+        if rt is not None:
+            for name, asset in self._assets.items():
+                e = rt.asset_energy(name) if asset.kind == "printer" else None
+                if e is not None:
+                    self._rec.energy(name, now, e.value)
         if self._vms_on:
             self._rec.density(now, len(self._vms_on), sum(self._vms_on.values()))
         if now < self._next:
