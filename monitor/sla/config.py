@@ -3,7 +3,8 @@
 Frozen dataclasses bound by the generic strict binder (main file only). Checks that need only
 this section (unknown calendar or service names, service cycles, bad times) raise ``ValueError``
 in ``__post_init__``: the binder reports them with file, line and option path. Checks against the
-inventory (unknown asset names) are in :func:`check_assets`, run when the engine is built.
+inventory (unknown asset names) are in :func:`check_assets`, run by the configuration loader
+(so ``vigie check-config`` reports them) and again when the engine is built.
 Converters give the engine's objects (:class:`Calendar`, :class:`Contract`, :class:`Service`,
 :class:`Entry`).
 """

@@ -187,7 +187,7 @@ def test_dns_error_in_private_netns() -> None:
     assert reason == Reason.DNS_ERROR.value, detail
 
 
-async def test_https_chain_days_left_for_every_cert(tmp_path: Path, now: datetime) -> None:
+async def test_https_chain_expiry_for_every_cert(tmp_path: Path, now: datetime) -> None:
     pki = make_pki(tmp_path, now=now, leaf_days=30, intermediate_days=400, root_days=3650)
     async with serve({"/": text("ok")}, ssl_context=pki.server_context()) as port:
         r = await probe(f"https://localhost:{port}/", ca_file=str(pki.ca_file),

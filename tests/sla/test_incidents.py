@@ -100,10 +100,9 @@ def test_tiers_proposal_once_per_parent_outage_never_applied(tmp_path):
 
 
 def test_unknown_asset_names_are_reported_with_their_path(tmp_path):
-    cfg = town(tmp_path, sla_extra="    - {id: typo, assets: [fw-typo], start: 2026-10-06T06:00, "
-                                   "end: 2026-10-06T08:00, reason: x}\n")
-    with pytest.raises(ConfigErrors) as err:
-        SlaService(cfg)
+    with pytest.raises(ConfigErrors) as err:  # at load time, so check-config reports it too
+        town(tmp_path, sla_extra="    - {id: typo, assets: [fw-typo], start: 2026-10-06T06:00, "
+                                 "end: 2026-10-06T08:00, reason: x}\n")
     assert "sla.exclusions.typo.assets[0]: unknown asset 'fw-typo'" in str(err.value)
 
 
