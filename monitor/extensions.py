@@ -11,7 +11,7 @@ Its ``routes`` are added to the daemon's HTTP server (e.g. the exclusion API).
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Iterable, Protocol
 
 import aiohttp
@@ -33,6 +33,9 @@ class DaemonContext:
     wall: Callable[[], float]
     states: Callable[[], dict[str, tuple[str, str]]]   # asset -> (state, reason), current
     snapshot: Callable[[], Snapshot]                     # latest exported snapshot
+    # Extensions built earlier publish read APIs here for later ones (BUILDERS order), e.g.
+    # "energy.meters" -> monitor.energy.runtime.EnergyRuntime (see docs/energy.md).
+    services: dict[str, object] = field(default_factory=dict)
 
 
 class Extension(Protocol):
