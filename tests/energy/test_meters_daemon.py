@@ -40,6 +40,7 @@ def write_config(tmp_path, sim, redfish_url: str):
         daemon: {{listen: "127.0.0.1:0", state_dir: {tmp_path / 'state'}, start_jitter: false,
                  poll_deadline: 10s}}
         tiers: {{fast: 1s, slow: 1h}}
+        snmp: {{timeout: 5s, retries: 2}}   # snmpsim is slow; a loaded CI machine must not flake
         credentials:
         """)
     for _, _, community, _ in assets:
