@@ -28,6 +28,7 @@ import aiohttp
 from yarl import URL
 
 from monitor.probes.base import Reason, Result, Sample, Stats
+from monitor.probes.httpjson import Failure
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -48,15 +49,6 @@ _SPEED = re.compile(r"^\s*([\d.]+)\s*([kMG])bps\s*$")
 _SPEED_UNIT = {"k": 1e3, "M": 1e6, "G": 1e9}
 
 Sleep = Callable[[float], Awaitable[Any]]
-
-
-class _Failure(Exception):
-    """Internal: one request failed for good; turned into a Result reason at the boundary."""
-
-    def __init__(self, reason: Reason, detail: str) -> None:
-        super().__init__(detail)
-        self.reason = reason
-        self.detail = detail
 
 
 class MerakiProbe:
@@ -99,13 +91,13 @@ class MerakiProbe:
                         ports = await self._get_all(
                             session, f"/devices/{serial}/switch/ports/statuses",
                             {"timespan": f"{self.options.timespan:g}"}, stats)
-                    except _Failure as err:
+                    except Failure as err:
                         result.partial[f"switch_ports:{serial}"] = err.reason
                         continue
                     result.samples.extend(port_samples(serial, ports, self.options.timespan))
             if result.partial:
                 result.detail = f"{len(result.partial)} switch(es) without port statuses"
-        except _Failure as err:
+        except Failure as err:
             result.reason, result.detail = err.reason, err.detail
         finally:
             if self._session is None:
@@ -121,11 +113,11 @@ class MerakiProbe:
         while url is not None:
             body, next_url = await self._get(session, url, stats)
             if not isinstance(body, list):
-                raise _Failure(Reason.BAD_RESPONSE, f"{path}: expected a JSON list")
+                raise Failure(Reason.BAD_RESPONSE, f"{path}: expected a JSON list")
             items.extend(x for x in body if isinstance(x, dict))
             if next_url is not None and next_url.origin() != self._origin:
                 # never send the key to another host
-                raise _Failure(Reason.BAD_RESPONSE, f"{path}: next page on a foreign origin")
+                raise Failure(Reason.BAD_RESPONSE, f"{path}: next page on a foreign origin")
             url = next_url
         return items
 
@@ -149,20 +141,20 @@ class MerakiProbe:
                         try:
                             return json.loads(text), next_url
                         except ValueError as err:
-                            raise _Failure(Reason.BAD_RESPONSE,
+                            raise Failure(Reason.BAD_RESPONSE,
                                            f"{url.path}: invalid JSON") from err
                     retry_after = resp.headers.get("Retry-After")
             except asyncio.TimeoutError as err:
-                raise _Failure(Reason.TIMEOUT,
+                raise Failure(Reason.TIMEOUT,
                                f"{url.path}: no answer within {self.options.timeout:g} s") from err
             except aiohttp.ClientError as err:
                 raise _failure_from(err, url) from err
             if status in (401, 403):
-                raise _Failure(Reason.AUTH_ERROR, f"{url.path}: HTTP {status} (API key refused)")
+                raise Failure(Reason.AUTH_ERROR, f"{url.path}: HTTP {status} (API key refused)")
             if status == 429 or status >= 500:
                 if attempt >= self.options.max_retries:
                     reason = Reason.RATE_LIMITED if status == 429 else Reason.BAD_STATUS
-                    raise _Failure(reason, f"{url.path}: HTTP {status} after {attempt} retries")
+                    raise Failure(reason, f"{url.path}: HTTP {status} after {attempt} retries")
                 delay = (_retry_after(retry_after) if status == 429 else None)
                 if delay is None:
                     delay = self.options.backoff * (2 ** attempt)
@@ -170,7 +162,7 @@ class MerakiProbe:
                 stats.packets_retried += 1
                 await self._sleep(delay)
                 continue
-            raise _Failure(Reason.BAD_STATUS, f"{url.path}: HTTP {status}")
+            raise Failure(Reason.BAD_STATUS, f"{url.path}: HTTP {status}")
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -183,20 +175,20 @@ def _retry_after(value: str | None) -> float | None:
         return None
 
 
-def _failure_from(err: aiohttp.ClientError, url: URL) -> _Failure:
+def _failure_from(err: aiohttp.ClientError, url: URL) -> Failure:
     """Map aiohttp connection errors to reasons."""
     where = f"{url.host}:{url.port}"
     if isinstance(err, aiohttp.ClientConnectorDNSError):
-        return _Failure(Reason.DNS_ERROR, f"cannot resolve {url.host}")
+        return Failure(Reason.DNS_ERROR, f"cannot resolve {url.host}")
     if isinstance(err, (aiohttp.ClientConnectorCertificateError, aiohttp.ClientSSLError)):
-        return _Failure(Reason.TLS_ERROR, f"TLS error with {where}")
+        return Failure(Reason.TLS_ERROR, f"TLS error with {where}")
     if isinstance(err, aiohttp.ClientConnectorError):
         if isinstance(err.os_error, ConnectionRefusedError):
-            return _Failure(Reason.REFUSED, f"connection refused by {where}")
-        return _Failure(Reason.UNREACHABLE, f"cannot connect to {where}: {err.os_error}")
+            return Failure(Reason.REFUSED, f"connection refused by {where}")
+        return Failure(Reason.UNREACHABLE, f"cannot connect to {where}: {err.os_error}")
     if isinstance(err, aiohttp.ClientPayloadError | aiohttp.ServerDisconnectedError):
-        return _Failure(Reason.BAD_RESPONSE, f"{url.path}: broken answer")
-    return _Failure(Reason.ERROR, f"{url.path}: {type(err).__name__}")
+        return Failure(Reason.BAD_RESPONSE, f"{url.path}: broken answer")
+    return Failure(Reason.ERROR, f"{url.path}: {type(err).__name__}")
 
 
 def device_samples(devices: list[dict[str, Any]]) -> list[Sample]:

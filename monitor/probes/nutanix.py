@@ -27,8 +27,9 @@ import aiohttp
 from yarl import URL
 
 from monitor.probes.base import Reason, Result, Stats
-from monitor.probes.vmsamples import (POWER_STATES, Failure, HostRow, VmRow, basic_auth, clamp01,
-                                      get_json, inventory_samples, number, ssl_context, unique_names)
+from monitor.probes.httpjson import Failure, basic_auth, get_json, ssl_context
+from monitor.probes.vmsamples import (POWER_STATES, HostRow, VmRow, clamp01, inventory_samples, number,
+                                      unique_names)
 
 API = "/PrismGateway/services/rest/v2.0"
 CPU_METRIC = "hypervisor_cpu_usage_ppm"

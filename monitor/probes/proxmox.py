@@ -23,8 +23,8 @@ import aiohttp
 from yarl import URL
 
 from monitor.probes.base import Reason, Result, Stats
-from monitor.probes.vmsamples import (Failure, HostRow, VmRow, clamp01, get_json, inventory_samples,
-                                      number, ssl_context, unique_names)
+from monitor.probes.httpjson import Failure, get_json, ssl_context
+from monitor.probes.vmsamples import HostRow, VmRow, clamp01, inventory_samples, number, unique_names
 
 _STATE = {"running": "on", "stopped": "off", "paused": "paused", "suspended": "suspended",
           "prelaunch": "unknown"}

@@ -18,8 +18,6 @@ but yields no reading is a *partial* failure (``partial["chassis:<id>"]``), neve
 from __future__ import annotations
 
 import asyncio
-import base64
-import json
 import ssl
 import time
 from dataclasses import dataclass
@@ -30,6 +28,7 @@ from yarl import URL
 
 from monitor.probes.base import Reason, Result, Sample, Stats
 from monitor.probes.http import classify
+from monitor.probes.httpjson import Failure, basic_auth, get_json, ssl_context
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -46,15 +45,6 @@ class RedfishOptions:
 HEALTH = ("OK", "Warning", "Critical")
 JOULES_PER_KWH = 3.6e6
 _ROOT = "/redfish/v1"
-
-
-class _Failure(Exception):
-    """Internal: a request failed; becomes a Result reason (or a partial) at the boundary."""
-
-    def __init__(self, reason: Reason, detail: str) -> None:
-        super().__init__(detail)
-        self.reason = reason
-        self.detail = detail
 
 
 def _number(value: Any) -> float | None:
@@ -80,7 +70,7 @@ def _link(doc: dict[str, Any], key: str) -> str | None:
 def _members(doc: dict[str, Any]) -> list[str]:
     members = doc.get("Members")
     if not isinstance(members, list):
-        raise _Failure(Reason.BAD_RESPONSE, f"{doc.get('@odata.id', '?')}: no Members list")
+        raise Failure(Reason.BAD_RESPONSE, f"{doc.get('@odata.id', '?')}: no Members list")
     return [m["@odata.id"] for m in members
             if isinstance(m, dict) and isinstance(m.get("@odata.id"), str)]
 
@@ -110,11 +100,7 @@ class RedfishProbe:
         self._session = session
         self._clock = clock
         self._base = URL(options.base_url.rstrip("/"))
-        self._ssl: ssl.SSLContext | bool = True
-        if not options.verify_tls:
-            self._ssl = False
-        elif options.ca_file:
-            self._ssl = ssl.create_default_context(cafile=options.ca_file)
+        self._ssl = ssl_context(options.verify_tls, options.ca_file)
 
     def __repr__(self) -> str:
         return (f"RedfishProbe(asset={self.asset!r}, base_url={self.options.base_url!r}, "
@@ -131,8 +117,7 @@ class RedfishProbe:
             if self.options.auth == "session":
                 logout = await self._login(session, headers, result.stats)
             else:
-                pair = f"{self._username}:{self._password}".encode()
-                headers["Authorization"] = "Basic " + base64.b64encode(pair).decode()
+                headers["Authorization"] = basic_auth(self._username, self._password)
             collection = await self._get(session, f"{_ROOT}/Chassis", headers, result.stats)
             for path in _members(collection):
                 chassis_id = path.rstrip("/").rsplit("/", 1)[-1]
@@ -140,13 +125,13 @@ class RedfishProbe:
                     continue
                 try:
                     await self._chassis(session, path, chassis_id, headers, result)
-                except _Failure as err:
+                except Failure as err:
                     if err.reason is Reason.AUTH_ERROR:
                         raise
                     result.partial[f"chassis:{chassis_id}"] = err.reason
             if result.partial:
                 result.detail = "; ".join(f"{k}: {v}" for k, v in sorted(result.partial.items()))
-        except _Failure as err:
+        except Failure as err:
             result.reason, result.detail = err.reason, err.detail
         finally:
             if logout is not None:
@@ -197,7 +182,7 @@ class RedfishProbe:
                               help="Chassis input power (EnvironmentMetrics PowerWatts, else "
                                    "Power.PowerControl PowerConsumedWatts)"))
         elif env is not None or legacy is not None:
-            raise _Failure(Reason.NO_SUCH_OBJECT, f"chassis {cid}: no power reading")
+            raise Failure(Reason.NO_SUCH_OBJECT, f"chassis {cid}: no power reading")
 
     async def _supplies(self, session: aiohttp.ClientSession, path: str,
                         lab: tuple[tuple[str, str], ...], headers: dict[str, str],
@@ -226,28 +211,10 @@ class RedfishProbe:
     async def _get(self, session: aiohttp.ClientSession, path: str, headers: dict[str, str],
                    stats: Stats) -> dict[str, Any]:
         url = self._base.join(URL(path.split("#", 1)[0]))
-        stats.packets_sent += 1
-        try:
-            async with session.get(url, headers=headers, ssl=self._ssl,
-                                   timeout=self._timeout(), allow_redirects=False) as resp:
-                status = resp.status
-                text = await resp.text() if status == 200 else ""
-        except (aiohttp.ClientError, ssl.SSLError, OSError, asyncio.TimeoutError) as err:
-            reason, detail = classify(err)
-            if reason is Reason.TIMEOUT:
-                detail = f"no answer within {self.options.timeout:g} s"
-            raise _Failure(reason, f"{url.path}: {detail}") from err
-        if status in (401, 403):
-            raise _Failure(Reason.AUTH_ERROR, f"{url.path}: HTTP {status} (credentials refused)")
-        if status != 200:
-            raise _Failure(Reason.BAD_STATUS, f"{url.path}: HTTP {status}")
-        stats.pdus += 1
-        try:
-            body = json.loads(text)
-        except ValueError as err:
-            raise _Failure(Reason.BAD_RESPONSE, f"{url.path}: invalid JSON") from err
+        body = await get_json(session, url, timeout=self.options.timeout, stats=stats,
+                              headers=headers, ssl=self._ssl)
         if not isinstance(body, dict):
-            raise _Failure(Reason.BAD_RESPONSE, f"{url.path}: expected a JSON object")
+            raise Failure(Reason.BAD_RESPONSE, f"{url.path}: expected a JSON object")
         return body
 
     async def _login(self, session: aiohttp.ClientSession, headers: dict[str, str],
@@ -264,11 +231,11 @@ class RedfishProbe:
                 location = resp.headers.get("Location", "")
         except (aiohttp.ClientError, ssl.SSLError, OSError, asyncio.TimeoutError) as err:
             reason, detail = classify(err)
-            raise _Failure(reason, f"{url.path}: {detail}") from err
+            raise Failure(reason, f"{url.path}: {detail}") from err
         if status in (400, 401, 403):
-            raise _Failure(Reason.AUTH_ERROR, f"{url.path}: HTTP {status} (session refused)")
+            raise Failure(Reason.AUTH_ERROR, f"{url.path}: HTTP {status} (session refused)")
         if status not in (200, 201) or not token:
-            raise _Failure(Reason.BAD_RESPONSE, f"{url.path}: HTTP {status} without X-Auth-Token")
+            raise Failure(Reason.BAD_RESPONSE, f"{url.path}: HTTP {status} without X-Auth-Token")
         headers["X-Auth-Token"] = token
         return location
 

@@ -1,4 +1,4 @@
-"""What the hypervisor probes (nutanix, proxmox) share: inventory rows -> samples, one JSON GET.
+"""What the hypervisor probes (nutanix, proxmox) share: inventory rows -> samples.
 
 Every hypervisor source exports the same families so that the VM attribution
 (``monitor/energy/vms.py``) reads them alike. Labels are bounded: ``vm`` (unique per source),
@@ -7,16 +7,10 @@ Every hypervisor source exports the same families so that the VM attribution
 
 from __future__ import annotations
 
-import asyncio
-import base64
-import json
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable
 
-import aiohttp
-from yarl import URL
-
-from monitor.probes.base import Reason, Sample, Stats
+from monitor.probes.base import Sample
 
 POWER_STATES = ("on", "off", "paused", "suspended", "unknown")
 
@@ -99,69 +93,3 @@ def number(value: Any) -> float | None:
 
 def clamp01(x: float) -> float:
     return min(max(x, 0.0), 1.0)
-
-
-class Failure(Exception):
-    """Internal: one request failed; turned into a Result reason at the probe boundary."""
-
-    def __init__(self, reason: Reason, detail: str) -> None:
-        super().__init__(detail)
-        self.reason = reason
-        self.detail = detail
-
-
-async def get_json(session: aiohttp.ClientSession, url: URL, *, timeout: float, stats: Stats,
-                   headers: Mapping[str, str] | None = None, ssl: Any = None) -> Any:
-    """One GET decoded as JSON; every failure becomes a :class:`Failure` (never the credentials)."""
-    stats.packets_sent += 1
-    try:
-        async with session.get(url, headers=dict(headers or {}), ssl=ssl,
-                               timeout=aiohttp.ClientTimeout(total=timeout),
-                               allow_redirects=False) as resp:
-            status = resp.status
-            if status in (401, 403):
-                raise Failure(Reason.AUTH_ERROR, f"{url.path}: HTTP {status} (credentials refused)")
-            if status == 429:
-                raise Failure(Reason.RATE_LIMITED, f"{url.path}: HTTP 429")
-            if status != 200:
-                raise Failure(Reason.BAD_STATUS, f"{url.path}: HTTP {status}")
-            text = await resp.text()
-    except asyncio.TimeoutError as err:
-        raise Failure(Reason.TIMEOUT, f"{url.path}: no answer within {timeout:g} s") from err
-    except aiohttp.ClientError as err:
-        raise _failure_from(err, url) from err
-    stats.pdus += 1
-    try:
-        return json.loads(text)
-    except ValueError as err:
-        raise Failure(Reason.BAD_RESPONSE, f"{url.path}: invalid JSON") from err
-
-
-def _failure_from(err: aiohttp.ClientError, url: URL) -> Failure:
-    where = f"{url.host}:{url.port}"
-    if isinstance(err, aiohttp.ClientConnectorDNSError):
-        return Failure(Reason.DNS_ERROR, f"cannot resolve {url.host}")
-    if isinstance(err, (aiohttp.ClientConnectorCertificateError, aiohttp.ClientSSLError)):
-        return Failure(Reason.TLS_ERROR, f"TLS error with {where}")
-    if isinstance(err, aiohttp.ClientConnectorError):
-        if isinstance(err.os_error, ConnectionRefusedError):
-            return Failure(Reason.REFUSED, f"connection refused by {where}")
-        return Failure(Reason.UNREACHABLE, f"cannot connect to {where}: {err.os_error}")
-    if isinstance(err, aiohttp.ClientPayloadError | aiohttp.ServerDisconnectedError):
-        return Failure(Reason.BAD_RESPONSE, f"{url.path}: broken answer")
-    return Failure(Reason.ERROR, f"{url.path}: {type(err).__name__}")
-
-
-def basic_auth(username: str, password: str) -> str:
-    """``Authorization`` header value for HTTP Basic authentication (RFC 7617, UTF-8)."""
-    return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
-
-
-def ssl_context(verify: bool, ca_file: str | None) -> Any:
-    """aiohttp ``ssl=`` value: default verification, a CA file, or none (``False``)."""
-    if not verify:
-        return False
-    if ca_file:
-        import ssl
-        return ssl.create_default_context(cafile=ca_file)
-    return None

@@ -34,17 +34,12 @@ import subprocess
 import time
 from pathlib import Path
 
+from monitor.simulator import free_udp_port
+
 SYS_UPTIME_GET = (  # v2c GetRequest sysUpTime.0, request-id 1, community filled in at runtime
     b"\xa0\x19\x02\x01\x01\x02\x01\x00\x02\x01\x00\x30\x0e\x30\x0c"
     b"\x06\x08\x2b\x06\x01\x02\x01\x01\x03\x00\x05\x00"
 )
-
-
-def free_udp_port(host: str = "127.0.0.1") -> int:
-    """A UDP port the OS considers free right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
 
 
 def _v2c_probe(community: str) -> bytes:
