@@ -21,7 +21,7 @@ DEFAULT_CONFIG = "/etc/vigie/vigie.yml"
 REPORTS: dict[str, tuple[str, str]] = {
     "sla": ("monthly SLA report (availability per contract, exclusions, incidents)",
             "monitor.report.sla:build"),
-    # "sobriety": ("monthly sobriety report", "monitor.report.sobriety:build"),
+    "sobriety": ("monthly sobriety report", "monitor.report.sobriety:build"),
 }
 
 

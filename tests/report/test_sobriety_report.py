@@ -1,0 +1,266 @@
+"""The monthly sobriety report for October 2026, from a state file filled by the real sobriety extension.
+
+Hand-worked (Paris time; opening hours Mon-Fri 08:00-19:00; polls every 5 min from Wed 21 Oct 07:00
+to Thu 22 Oct 09:00, i.e. 26 h = 93,600 s and 313 polls):
+
+* pc1 (mairie) answers in opening hours only, pc2 (ecole) always. The night window Wed 19:00 -> Thu
+  08:00 is fully observed: pc1 complies, pc2 does not -> workstations_off fleet 1/2 = 50 % (non
+  atteint, target 90 %), mairie 100 % (atteint), ecole 0 %. The window before (Tue 19:00 -> Wed
+  08:00) is observed 1 h of 13: not counted.
+* Workstation energy (profile desktop: on 175 W, sleep 4.5 W; an interval is "on" when both ends
+  answered): pc2 on 93,600 s -> 4.55 kWh; pc1 on Wed 08:00-18:55 + Thu 08:00-09:00 = 42,900 s, the
+  other 50,700 s asleep -> (175 x 42,900 + 4.5 x 50,700) / 3.6e6 = 2.148792 kWh. Mean W: pc1
+  7,735,650 / 93,600 = 82.6458 W, pc2 175 W, fleet 128.8229 W -> 1,128.49 kWh/an.
+* Copier: 400 pages (5,000 -> 5,400), 380 duplex (95 %, atteint), 370 B&W (92.5 %, non atteint);
+  vs a 1,000-page baseline for October 2025: -60 % (atteint, target -30 %). Its energy is metered:
+  +7.2 MJ = 2 kWh in October (measured) -> 0.005 kWh/page.
+* Total = 4.55 + 2.148792 + 2 = 8.698792 kWh; measured share 2 / 8.698792 = 22.99 %;
+  CO2e x 0.0461 (ADEME 2025) = 0.401014 kg; cost x 0.25 EUR = 2.174698 EUR.
+* September: only the copier, from the ADEME yearly average (8.11 W x 720 h = 5.8392 kWh, factor).
+* Gain vs the 40 W workstation baseline: (40 - 128.8229) W x 2 x 745 h (October has 745 h) =
+  -132.35 kWh: a drift, listed in the alerts.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from monitor.config.model import Asset, Config, DaemonOptions
+from monitor.energy.config import EnergySection
+from monitor.energy.sobriety import Sobriety
+from monitor.energy.sobriety_config import (ActionConf, BaselineConf, Eligible, SobrietySection,
+                                            TariffConf)
+from monitor.energy.sobriety_db import Recorder, connect
+from monitor.probes.base import Reason, Result, Sample
+from monitor.report.files import write_report
+from monitor.report.sobriety import build, collect
+from monitor.sla.calendar import PARIS
+from monitor.sla.config import CalendarConf
+
+NNBSP = "\u202f"
+NOW = datetime(2026, 11, 22, 9, 0, tzinfo=PARIS).timestamp()   # October is over
+
+PC1_ON = 42_900.0
+PC1_KWH = (175 * PC1_ON + 4.5 * (93_600 - PC1_ON)) / 3.6e6
+PC2_KWH = 175 * 26 / 1000
+FLEET_W = (PC1_KWH * 3.6e6 / 93_600 + 175.0) / 2
+TOTAL = PC1_KWH + PC2_KWH + 2.0
+
+
+def ts(text: str) -> float:
+    return datetime.fromisoformat(text).replace(tzinfo=PARIS).timestamp()
+
+
+class Ctx:
+    """The parts of DaemonContext the extension reads (no meters runtime: services empty)."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.wall = lambda: ts("2026-10-01T00:00")
+        self.services: dict[str, object] = {}
+
+
+def make_config(tmp: Path) -> Config:
+    assets = (Asset(name="pc1", site="mairie", kind="workstation"),
+              Asset(name="pc2", site="ecole", kind="workstation"),
+              Asset(name="copieur", site="mairie", kind="printer"),
+              Asset(name="hv1", site="mairie", kind="hypervisor"),
+              Asset(name="sw-ecole", site="ecole", kind="switch"))
+    sob = SobrietySection(
+        hours={"default": CalendarConf(kind="weekly", ranges={"mon-fri": ("08:00-19:00",)})},
+        eligible=Eligible(vms=("test-*",), wifi_sites=("ecole",)),
+        tariff=TariffConf(eur_per_kwh=0.25, source="Contrat EDF collectivités", year=2026),
+        baselines=(BaselineConf(name="workstation_power", value=40.0, unit="W", date="2025-10-01",
+                                source="Audit DSI 2025"),
+                   BaselineConf(name="vm_density", value=2.0, unit="VM/node", date="2025-10-01",
+                                source="Inventaire 2025"),
+                   BaselineConf(name="pages", value=1000.0, unit="pages", date="2025-10-01", source="myQ 2025")),
+        actions=(ActionConf(title="Extinction des PoE des écoles la nuit", owner="DSI", status="in_progress",
+                            due="2026-12-31"),))
+    return Config(daemon=DaemonOptions(state_dir=str(tmp)), assets=assets, energy=EnergySection(sobriety=sob))
+
+
+def vm(name: str, on: bool) -> list[Sample]:
+    return [Sample("vigie_vm_power_state", 1.0 if (s == "on") == on else 0.0, (("vm", name), ("state", s)))
+            for s in ("on", "off")]
+
+
+def printer(total: float, duplex: float, mono: float) -> list[Sample]:
+    lab = (("marker", "1"),)
+    return [Sample("vigie_printer_pages_total", total, lab, "counter"),
+            Sample("vigie_printer_duplex_pages_total", duplex, lab, "counter"),
+            Sample("vigie_printer_mono_pages_total", mono, lab, "counter")]
+
+
+@pytest.fixture(scope="module")
+def state(tmp_path_factory: pytest.TempPathFactory) -> tuple[Config, Path, dict[str, int]]:
+    """Drive the sobriety extension with hand-made poll results; return config, db and poll counts."""
+    import asyncio
+    tmp = tmp_path_factory.mktemp("sobriety")
+    cfg = make_config(tmp)
+    cal = cfg.energy.sobriety.calendar("mairie")
+    assets = {a.name: a for a in cfg.assets}
+    counts = {"day": 0, "night": 0}
+
+    async def drive() -> None:
+        ext = Sobriety(Ctx(cfg), refresh=1e9)  # type: ignore[arg-type]
+        t = ts("2026-10-21T07:00")
+        while t <= ts("2026-10-22T09:00"):
+            day = cal.in_service(t)
+            counts["day" if day else "night"] += 1
+            ext.observe(assets["pc1"], Result("icmp", "pc1", Reason.OK if day else Reason.TIMEOUT, 0.01), t)
+            ext.observe(assets["pc2"], Result("icmp", "pc2", Reason.OK, 0.01), t)
+            ext.observe(assets["hv1"], Result("nutanix", "hv1", Reason.OK, 0.1,
+                                              vm("test-a", day) + vm("prod-b", True)), t)
+            state = "delivering_power" if day else "searching"
+            ext.observe(assets["sw-ecole"], Result("snmp", "sw-ecole", Reason.OK, 0.1, [Sample(
+                "vigie_poe_port_detection_status", 1.0, (("group", "1"), ("port", "5"), ("state", state)))]), t)
+            await ext.tick(t)
+            t += 300
+        ext.observe(assets["copieur"], Result("snmp", "copieur", Reason.OK, 0.1, printer(5000, 3000, 4000)),
+                    ts("2026-10-21T10:00"))
+        ext.observe(assets["copieur"], Result("snmp", "copieur", Reason.OK, 0.1, printer(5400, 3380, 4370)),
+                    ts("2026-10-22T09:00"))
+        await ext.close()
+
+    asyncio.run(drive())
+    db = connect(tmp / "vigie.db")   # the meters runtime's reading of the copier's energy (J since start)
+    rec = Recorder(db, max_gap=600)
+    rec.energy("copieur", ts("2026-10-01T00:10"), 1.0e6)
+    rec.energy("copieur", ts("2026-10-31T23:50"), 1.0e6 + 7.2e6)
+    db.close()
+    return cfg, tmp / "vigie.db", counts
+
+
+def test_figures_match_the_hand_worked_values(state) -> None:
+    cfg, db, counts = state
+    assert counts == {"day": 145, "night": 168}
+    r = collect(cfg, db, 2026, 10, NOW)
+    t = r.scope("total", "total")
+    assert t.kwh.value == pytest.approx(TOTAL)
+    assert r.scope("kind", "workstation").kwh.value == pytest.approx(PC1_KWH + PC2_KWH)
+    assert r.scope("site", "mairie").kwh.value == pytest.approx(PC1_KWH + 2.0)
+    assert r.scope("site", "ecole").kwh.value == pytest.approx(PC2_KWH)
+    assert t.shares["measured"] == pytest.approx(2.0 / TOTAL)
+    assert t.kgco2e.value == pytest.approx(TOTAL * 0.0461)
+    assert t.eur.value == pytest.approx(TOTAL * 0.25)
+    assert t.previous_kwh.value == pytest.approx(8.11 * 720 / 1000)
+    ind = {(i.key, i.scope): i for i in r.indicators}
+    assert ind["workstations_off", "fleet"].value.value == 0.5
+    assert ind["workstations_off", "fleet"].status == "non atteint"
+    assert ind["workstations_off", "mairie"].status == "atteint"
+    assert ind["vms_off", "fleet"].status == "atteint"
+    assert ind["aps_off", "ecole"].value.value == 1.0
+    assert ind["duplex", "fleet"].value.value == pytest.approx(0.95) and ind["duplex", "fleet"].status == "atteint"
+    assert ind["mono", "fleet"].value.value == pytest.approx(0.925)
+    assert ind["mono", "fleet"].status == "non atteint"
+    assert ind["pages_reduction", "fleet"].value.value == pytest.approx(0.6)
+    density = (2 * counts["day"] + counts["night"]) / (counts["day"] + counts["night"])
+    assert ind["vm_density_gain", "fleet"].value.value == pytest.approx(density / 2.0 - 1)
+    assert ind["workstation_power", "fleet"].value.value == pytest.approx(FLEET_W)
+    assert str(ind["workstation_power", "fleet"].value.provenance) == "modelled"
+    assert ind["workstation_kwh_year", "fleet"].value.value == pytest.approx(FLEET_W * 8.76)
+    assert ind["kwh_per_page", "fleet"].value.value == pytest.approx(2.0 / 400)
+    assert ind["pue", "fleet"].status == "non mesuré"
+    (gain,) = r.gains
+    assert gain.kwh.value == pytest.approx((40 - FLEET_W) * 2 * 745 / 1000)
+    assert gain.eur.value == pytest.approx(gain.kwh.value * 0.25)
+    assert any("Dérive" in a for a in r.alerts) and any("hausse" in a for a in r.alerts)
+    assert [c.name for c in r.top] == ["pc2", "pc1", "copieur"]
+
+
+def test_html_in_french_with_statuses_in_words(state) -> None:
+    cfg, db, _ = state
+    html = build(cfg, db, 2026, 10, NOW, pdf=False).html.decode()
+    assert '<html lang="fr">' in html and html.count("<h1>") == 1
+    assert "Rapport mensuel de sobriété numérique – octobre 2026" in html
+    assert f"{TOTAL:.2f}".replace(".", ",") + f"{NNBSP}kWh" in html            # 8,70 kWh
+    assert f"50,0{NNBSP}%" in html and f"92,5{NNBSP}%" in html
+    assert '<span class="ko"><span aria-hidden="true">✗ </span>non atteint</span>' in html
+    assert '<span class="ok"><span aria-hidden="true">✓ </span>atteint</span>' in html
+    assert "modélisé" in html and "mesuré" in html
+    assert f"0,0050{NNBSP}kWh/page" in html
+    assert f"{FLEET_W:.1f}".replace(".", ",") + f"{NNBSP}W" in html           # 128,8 W
+    assert "Extinction des PoE des écoles la nuit" in html and "en cours" in html
+    assert "0,0461" in html and "ademe-base-empreinte" in html
+    assert "W = Wmin + u × (Wmax − Wmin)" in html and "ISO/IEC 30134-2" in html
+    assert html.count('role="img"') == 2 and "<desc" in html
+    assert "<script" not in html and "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
+
+
+def test_csv_and_json(state) -> None:
+    cfg, db, _ = state
+    files = build(cfg, db, 2026, 10, NOW, pdf=False)
+    text = files.csv.decode("utf-8")
+    assert text.startswith("\ufeffmois;section;indicateur;perimetre;valeur;unite;min;max;provenance;"
+                           "objectif;statut;detail\r\n")
+    rows = [line.split(";") for line in text.removeprefix("\ufeff").split("\r\n")[1:] if line]
+    by = {(r[1], r[2], r[3]): r for r in rows}
+    total = by["consommation", "energie_kwh", "total"]
+    assert float(total[4].replace(",", ".")) == pytest.approx(TOTAL, abs=1e-6) and total[5] == "kWh"
+    ws = by["indicateur", "workstations_off", "fleet"]
+    assert ws[4:6] == ["50", "%"] and ws[9:11] == ["90", "non atteint"]
+    assert by["impression", "pages", "copieur"][4] == "400"
+    assert by["indicateur", "pue", "fleet"][10] == "non mesuré"
+    data = json.loads(files.json)
+    assert data["period"] == {"month": "2026-10", "start": "2026-10-01T00:00:00+02:00",
+                              "end": "2026-11-01T00:00:00+01:00", "until": "2026-11-01T00:00:00+01:00",
+                              "complete": True, "timezone": "Europe/Paris"}
+    assert data["measured_share"] == pytest.approx(2.0 / TOTAL)
+    copier = next(p for p in data["printers"] if p["name"] == "copieur")
+    assert copier["kwh"]["provenance"] == "measured" and copier["duplex_pages"] == 380
+    pc2 = next(a for a in data["assets"] if a["name"] == "pc2")["kwh"]
+    assert (pc2["low"], pc2["value"], pc2["high"]) == pytest.approx((100 * 26 / 1000, PC2_KWH, 450 * 26 / 1000))
+    assert data["factors"][0]["value"] == 0.0461 and data["factors"][0]["year"] == 2025
+
+
+def test_regeneration_is_byte_identical(state, tmp_path: Path) -> None:
+    cfg, db, _ = state
+    pdf = shutil.which("pdftotext") is not None
+    a = build(cfg, db, 2026, 10, NOW, pdf=pdf)
+    b = build(cfg, db, 2026, 10, NOW + 40 * 86400, pdf=pdf)
+    assert a == b
+    paths = write_report(a, tmp_path)
+    assert sorted(p.name for p in paths) == sorted(
+        f"vigie-sobriety-2026-10.{x}" for x in (("html", "csv", "json", "pdf") if pdf else ("html", "csv", "json")))
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
+def test_pdf_contains_the_key_figures(state, tmp_path: Path) -> None:
+    cfg, db, _ = state
+    files = build(cfg, db, 2026, 10, NOW, pdf=True)
+    path = tmp_path / "r.pdf"
+    path.write_bytes(files.pdf)
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    flat = " ".join(text.split())
+    assert "Rapport mensuel de sobriété numérique" in flat
+    assert "8,70" in flat and "non atteint" in flat and "Dérive" in flat
+    assert "Extinction des PoE" in flat and "0,0461" in flat
+
+
+def test_month_in_progress_is_provisional(state) -> None:
+    cfg, db, _ = state
+    r = collect(cfg, db, 2026, 10, ts("2026-10-25T12:00"))
+    assert not r.complete and r.until == ts("2026-10-25T12:00")
+    assert "provisoire" in build(cfg, db, 2026, 10, ts("2026-10-25T12:00"), pdf=False).html.decode()
+
+
+def test_demo_config_with_an_empty_database(tmp_path: Path) -> None:
+    """The shipped demo town: all four files, every KPI "non mesuré", no crash."""
+    from monitor.config.loader import load_config
+    root = Path(__file__).resolve().parents[2]
+    cfg = load_config(str(root / "examples" / "town" / "vigie.yml"))
+    pdf = shutil.which("pdftotext") is not None
+    files = build(cfg, tmp_path / "empty.db", 2026, 10, NOW, pdf=pdf)
+    data = json.loads(files.json)
+    kpis = [i for i in data["indicators"] if i["target"] is not None]
+    assert kpis and all(i["status"] == "non mesuré" for i in kpis)
+    assert "non mesuré" in files.html.decode()
+    assert len(write_report(files, tmp_path / "out")) == (4 if pdf else 3)
