@@ -10,6 +10,10 @@ What it reads from results (sample names without the ``vigie_`` prefix):
 * ``printer_pages_total``, ``printer_duplex_pages_total``, ``printer_mono_pages_total``: counters;
 * ``ups_input_power_watts`` / ``ups_output_power_watts``: partial PUE per site (UPS losses).
 
+On each tick it also records, for the month (:mod:`monitor.energy.sobriety_infra`), the meters
+runtime's UPS input/output meters and the meters feeding Wi-Fi APs, and the VMs extension's
+allocated W per powered-on VM.
+
 Rows go to the sobriety tables (:mod:`monitor.energy.sobriety_db`); every ``refresh`` seconds the
 month so far is recomputed off the event loop (:func:`month_sobriety_data`) and published as a
 frozen snapshot the collector reads at scrape time.
@@ -33,7 +37,9 @@ from monitor.energy.profiles import load_profiles
 from monitor.energy.runtime import runtime_of
 from monitor.energy.sobriety_config import KPIS
 from monitor.energy.sobriety_db import Recorder, connect
+from monitor.energy.sobriety_infra import record_meters, record_vms
 from monitor.energy.sobriety_month import SobrietyMonth, month_sobriety_data
+from monitor.energy.vms import vms_of
 from monitor.extensions import DaemonContext, Extension
 from monitor.probes.base import Result
 from monitor.sla.calendar import PARIS, Calendar
@@ -74,6 +80,15 @@ def families(p: Published) -> list[Metric]:
                             "the month so far.", labels=["site", "provenance"])
     co2 = CounterMetricFamily("vigie_co2e_grams", "Emissions of the month so far in gCO2e (kWh x ADEME "
                               "grid factor); resets on the 1st of each month.", labels=["scope", "provenance"])
+    ap = GaugeMetricFamily("vigie_access_point_energy_kwh_per_year", "Wi-Fi AP energy per year: mean power "
+                           "over the month so far x 8760 h (PoE meter, measured; a projection), else the ADEME "
+                           "yearly energy (factor).", labels=["asset", "site", "provenance"])
+    ap_avg = GaugeMetricFamily("vigie_access_point_energy_kwh_per_year_average", "Mean kWh per year per Wi-Fi "
+                               "AP (site and fleet), month so far.", labels=["site", "provenance"])
+    vmw = GaugeMetricFamily("vigie_vm_power_watts_month_average", "Time-weighted mean allocated power per "
+                            "powered-on VM over the month so far (host and fleet).", labels=["host", "provenance"])
+    pue_m = GaugeMetricFamily("vigie_pue_month_ratio", "Partial PUE per site over the month so far: UPS input "
+                              "/ UPS output mean power from the meters.", labels=["site", "provenance"])
     eur = CounterMetricFamily("vigie_energy_cost_euros", "Energy cost of the month so far (kWh x configured "
                               "tariff); resets on the 1st of each month.", labels=["scope", "provenance"])
     for kpi, value in sorted(p.targets.items()):
@@ -101,7 +116,15 @@ def families(p: Published) -> list[Metric]:
             co2.add_metric([scope, str(f.provenance)], f.value * 1000.0)   # kg -> g (base unit)
         for scope, f in sorted(m.cost.items()):
             eur.add_metric([scope, str(f.provenance)], f.value)
-    return [ratio, target, met, kpp, duplex, mono, pue, wsw, co2, eur]
+        for name, a in sorted(m.access_points.items()):
+            ap.add_metric([name, a.site, str(a.kwh_year.provenance)], a.kwh_year.value)
+        for site, f in sorted(m.ap_kwh_year.items()):
+            ap_avg.add_metric([site, str(f.provenance)], f.value)
+        for host, f in sorted(m.vm_power.items()):
+            vmw.add_metric([host, str(f.provenance)], f.value)
+        for site, p_ in sorted(m.pue.items()):
+            pue_m.add_metric([site, str(p_.ratio.provenance)], p_.ratio.value)
+    return [ratio, target, met, kpp, duplex, mono, pue, pue_m, wsw, co2, eur, ap, ap_avg, vmw]
 
 
 class _Collector:
@@ -126,6 +149,7 @@ class Sobriety:
         self._poe_seen: set[str] = set()
         self._vms_on: dict[str, int] = {}            # hypervisor -> running VMs, latest result
         self._ups: dict[str, tuple[float, float]] = {}  # asset -> (input W, output W)
+        self._vm_t: float | None = None              # last tick that credited VM power
         self.reload(ctx.config)
 
     # --- Extension -----------------------------------------------------------------------------
@@ -205,6 +229,10 @@ class Sobriety:
                 e = rt.asset_energy(name) if asset.kind == "printer" else None
                 if e is not None:
                     self._rec.energy(name, now, e.value)
+            record_meters(self._rec, rt.snapshot(), self._assets, now)
+        vms = vms_of(self._ctx)
+        if vms is not None:
+            self._vm_t = record_vms(self._rec, vms.report, self._vm_t, now, self._conf.max_gap)
         if self._vms_on:
             self._rec.density(now, len(self._vms_on), sum(self._vms_on.values()))
         if now < self._next:

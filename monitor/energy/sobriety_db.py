@@ -11,6 +11,13 @@
 * ``sobriety_density(day, hosts, vms_on, n)``: running VMs and hosts summed over samples per day.
 * ``sobriety_energy(asset, month, first_j, last_j)``: measured energy of an asset (meters runtime)
   at the first and last reading of each month; their difference is the month's measured energy.
+* ``sobriety_meters(asset, meter, role, month, first_j, first_s, last_j, last_s)``: a meter of the
+  meters runtime (``ups_input`` / ``ups_output`` of a UPS, ``ap`` for a meter feeding a Wi-Fi AP)
+  at the first and last reading of each month: joules and measured seconds (both monotonic), so
+  ``Δj / Δs`` is the mean W over the metered time. A month's first row starts where the previous
+  month's ended.
+* ``sobriety_vms(day, host, provenance, w_s, low_s, high_s, vm_s)``: allocated W per powered-on VM
+  integrated over daemon ticks (W x s, and powered-on VM x s), per local day.
 * ``sobriety_baselines``: see :mod:`monitor.energy.baselines`.
 """
 
@@ -51,6 +58,14 @@ CREATE TABLE IF NOT EXISTS sobriety_counters (
 CREATE TABLE IF NOT EXISTS sobriety_energy (
     asset TEXT NOT NULL, month TEXT NOT NULL, first_j REAL NOT NULL, last_j REAL NOT NULL,
     PRIMARY KEY (asset, month)
+);
+CREATE TABLE IF NOT EXISTS sobriety_meters (
+    asset TEXT NOT NULL, meter TEXT NOT NULL, role TEXT NOT NULL, month TEXT NOT NULL, first_j REAL NOT NULL,
+    first_s REAL NOT NULL, last_j REAL NOT NULL, last_s REAL NOT NULL, PRIMARY KEY (asset, meter, role, month)
+);
+CREATE TABLE IF NOT EXISTS sobriety_vms (
+    day TEXT NOT NULL, host TEXT NOT NULL, provenance TEXT NOT NULL, w_s REAL NOT NULL, low_s REAL NOT NULL,
+    high_s REAL NOT NULL, vm_s REAL NOT NULL, PRIMARY KEY (day, host, provenance)
 );
 CREATE TABLE IF NOT EXISTS sobriety_density (
     day TEXT PRIMARY KEY, hosts REAL NOT NULL, vms_on REAL NOT NULL, n INTEGER NOT NULL
@@ -154,3 +169,38 @@ class Recorder:
         self.db.execute(
             "INSERT INTO sobriety_energy VALUES (?, ?, ?, ?) ON CONFLICT (asset, month) DO UPDATE SET "
             "last_j = excluded.last_j", (asset, month_key(t), joules, joules))
+
+    def meter(self, asset: str, meter: str, role: str, t: float, joules: float, measured_s: float) -> None:
+        """A meter's accumulated joules and measured seconds read at ``t`` (meters runtime).
+
+        A new month starts from the previous month's last reading; a decrease (meter state lost) keeps
+        the month's increase so far and goes on from the new value.
+        """
+        m = month_key(t)
+        row = self.db.execute("SELECT first_j, first_s, last_j, last_s FROM sobriety_meters WHERE asset=? "
+                              "AND meter=? AND role=? AND month=?", (asset, meter, role, m)).fetchone()
+        if row is None:
+            prev = self.db.execute("SELECT last_j, last_s FROM sobriety_meters WHERE asset=? AND meter=? AND "
+                                   "role=? AND month<? ORDER BY month DESC LIMIT 1",
+                                   (asset, meter, role, m)).fetchone()
+            fj, fs = prev if prev and prev[0] <= joules and prev[1] <= measured_s else (joules, measured_s)
+        else:
+            fj, fs, lj, ls = row
+            if (lj, ls) == (joules, measured_s):
+                return
+            if joules < lj or measured_s < ls:
+                fj, fs = joules - (lj - fj), measured_s - (ls - fs)
+        self.db.execute("INSERT OR REPLACE INTO sobriety_meters VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        (asset, meter, role, m, fj, fs, joules, measured_s))
+
+    def vms(self, t: float, host: str, provenance: str, watts: tuple[float, float, float], vms_on: int,
+            dt: float) -> None:
+        """Allocated power of ``host``'s powered-on VMs (sum of value, low, high W) held for ``dt`` s."""
+        if vms_on <= 0 or dt <= 0:
+            return
+        w, lo, hi = watts
+        self.db.execute(
+            "INSERT INTO sobriety_vms VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (day, host, provenance) DO UPDATE "
+            "SET w_s = w_s + excluded.w_s, low_s = low_s + excluded.low_s, high_s = high_s + excluded.high_s, "
+            "vm_s = vm_s + excluded.vm_s",
+            (local_date(t).isoformat(), host, provenance, w * dt, lo * dt, hi * dt, vms_on * dt))

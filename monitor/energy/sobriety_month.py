@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -20,6 +20,8 @@ from monitor.energy.indicators import co2e, cost, measured_share
 from monitor.energy.profiles import EmissionFactor, EnergyProfiles, PowerState, load_profiles
 from monitor.energy.sobriety_config import SobrietySection
 from monitor.energy.sobriety_db import connect
+from monitor.energy.sobriety_infra import (AP_KIND, AP_PROFILE, AccessPoint, Pue, access_points, ap_means,
+                                           meter_rows, pue_by_site, vm_power)
 from monitor.energy.sobriety_kpi import Kpi, Status, change_kpi, compliant, share_kpi
 from monitor.sla.calendar import month_bounds
 
@@ -57,6 +59,10 @@ class SobrietyMonth:
     actions: tuple[Action, ...]
     measured_share: float | None                # share of the month's kWh that is measured
     factors: tuple[str, ...]                    # factors used, with sources and years
+    pue: dict[str, Pue] = field(default_factory=dict)                  # site (and "fleet") -> PUE
+    vm_power: dict[str, Figure] = field(default_factory=dict)          # host (and "fleet") -> W per VM
+    access_points: dict[str, AccessPoint] = field(default_factory=dict)  # AP asset -> kWh, kWh/an
+    ap_kwh_year: dict[str, Figure] = field(default_factory=dict)       # site (and "fleet") -> mean kWh/an
 
 
 def _kpi_windows(db: sqlite3.Connection, conf: SobrietySection, start: float, end: float, now: float
@@ -130,6 +136,8 @@ def month_sobriety_data(config: Config, db_path: str | Path, year: int, month: i
         metered = {a: (last - first) / 3.6e6 for a, first, last in db.execute(
             "SELECT asset, first_j, last_j FROM sobriety_energy WHERE month=?", (key,))}
         density = _density(db, date(year, month, 1).isoformat(), nxt.isoformat())
+        meters = meter_rows(db, key)
+        w_vm = vm_power(db, date(year, month, 1).isoformat(), nxt.isoformat())
     finally:
         db.close()
     tariff = conf.tariff.tariff() if conf.tariff else None
@@ -181,6 +189,13 @@ def month_sobriety_data(config: Config, db_path: str | Path, year: int, month: i
             energy[name] = (Figure.exact(metered[name], "kWh", Provenance.MEASURED) if name in metered
                             else per)
         consumption["printer"] = total((energy[n] for n in printer_names), "kWh")
+    # Wi-Fi APs: PoE meters feeding them (measured), else the ADEME yearly energy (factor).
+    aps = access_points(meters, [a for a in config.assets if a.kind == AP_KIND], profiles, span)
+    for name, ap in aps.items():
+        energy[name] = ap.kwh
+    if aps:
+        consumption[AP_KIND] = total((ap.kwh for ap in aps.values()), "kWh")
+    pue = pue_by_site(meters, {a.name: a.site for a in config.assets})
     all_kwh = list(consumption.values())
     if all_kwh:
         consumption["total"] = total(all_kwh, "kWh")
@@ -204,6 +219,10 @@ def month_sobriety_data(config: Config, db_path: str | Path, year: int, month: i
     factors = (f"Facteur d'émission {factor.kg_per_kwh} kgCO2e/kWh ({', '.join(factor.citations)})",
                f"Poste ({WORKSTATION_PROFILE}) allumé {p_on.value} W, veille {p_off.value} W "
                f"({', '.join(p_on.citations + p_off.citations)})")
+    if any(ap.metered_s == 0 for ap in aps.values()):
+        y = profiles.profile(AP_PROFILE).annual_kwh
+        if y is not None:
+            factors += (f"Borne Wi-Fi {y.value} kWh/an ({y.low}-{y.high}, {', '.join(y.citations)})",)
     if tariff:
         factors += (f"Tarif {tariff.eur_per_kwh} EUR/kWh ({tariff.source}, {tariff.year})",)
     return SobrietyMonth(
@@ -211,4 +230,5 @@ def month_sobriety_data(config: Config, db_path: str | Path, year: int, month: i
         kpis=tuple(kpis), workstation_power=ws_power, pages=pages, gains=g,
         baselines=tuple(stored[k] for k in sorted(stored)), alerts=tuple(alerts), top=top, assets_kwh=energy,
         actions=tuple(Action(a.title, a.owner, a.status, a.due) for a in conf.actions),
-        measured_share=measured_share(energy.values()), factors=factors)
+        measured_share=measured_share(energy.values()), factors=factors, pue=pue, vm_power=w_vm,
+        access_points=aps, ap_kwh_year=ap_means(aps))

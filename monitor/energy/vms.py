@@ -39,6 +39,7 @@ from monitor.probes.vmsamples import unique_names
 
 log = logging.getLogger(__name__)
 
+SERVICE = "energy.vms"
 VCPU_SHARE_NOTE = "cpu basis: vCPU share (no per-VM CPU from the source)"
 
 
@@ -276,4 +277,12 @@ def build(ctx: DaemonContext) -> Extension | None:
     problems = check(section, {a.name for a in ctx.config.assets})
     if problems:
         raise ConfigError("; ".join(problems))
-    return VmsExtension(section, ctx.snapshot, profiles=load_profiles())
+    ext = VmsExtension(section, ctx.snapshot, profiles=load_profiles())
+    ctx.services[SERVICE] = ext
+    return ext
+
+
+def vms_of(ctx: DaemonContext) -> VmsExtension | None:
+    """The VMs extension of this daemon (its latest ``report``), for extensions built after it."""
+    ext = ctx.services.get(SERVICE)
+    return ext if isinstance(ext, VmsExtension) else None

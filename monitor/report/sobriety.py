@@ -10,20 +10,22 @@ same report. :func:`build` is the ``vigie report sobriety`` entry point.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from pathlib import Path
 
 from monitor.config.model import Config
 from monitor.energy.figure import Figure, Provenance, ratio, total
 from monitor.energy.indicators import co2e, cost
 from monitor.energy.profiles import EmissionFactor, EnergyProfiles, PowerState, load_profiles
+from monitor.energy.sobriety_infra import AP_KIND, AP_PROFILE
 from monitor.energy.sobriety_kpi import Status
 from monitor.energy.sobriety_month import WORKSTATION_PROFILE, SobrietyMonth, month_sobriety_data
 from monitor.sla.calendar import month_bounds
 
 from . import fr
 from .files import ReportFiles
-from .sobriety_model import (Action, Consumer, Factor, Gain, Indicator, Printer, Scope,
-                             SobrietyReport)
+from .sobriety_model import (Action, Consumer, Factor, Gain, Indicator, Printer, Room, Scope,
+                             SobrietyReport, WifiAp)
 
 KPI_LABELS = {
     "workstations_off": "Postes en veille ou éteints hors horaires",
@@ -37,12 +39,6 @@ KPI_LABELS = {
 KPI_ORDER = tuple(KPI_LABELS)
 BASELINES = {"workstation_power": "Puissance par poste", "vm_density": "Densité de VM",
              "pages": "Pages imprimées", "energy": "Énergie du périmètre"}
-UNTRACKED = (  # reference indicators the engine does not aggregate per month yet
-    ("vm_power", "Puissance moyenne par VM", "W"),
-    ("ap_kwh", "Consommation par borne Wi-Fi", "kWh/an"),
-    ("pue", "PUE par local technique", "ratio"),
-)
-UNTRACKED_NOTE = "pas encore agrégé par mois dans la base d’état"
 HOURS_PER_YEAR = 8760.0
 
 
@@ -94,6 +90,10 @@ def collect(config: Config, db_path: str | Path, year: int, month: int, now: flo
         actions=tuple(Action(title=a.title, owner=a.owner, status=a.status, due=a.due) for a in cur.actions),
         measured_share=cur.measured_share, factors=tuple(_factors(config, profiles, factor)),
         profiles_version=profiles.version,
+        rooms=tuple(Room(site=p.site, pue=p.ratio, input_kwh=p.input_kwh, output_kwh=p.output_kwh, ups=p.ups)
+                    for _, p in sorted(cur.pue.items(), key=lambda kv: (kv[0] != "fleet", kv[0]))),
+        access_points=tuple(WifiAp(name=a.name, site=a.site, kwh=a.kwh, kwh_year=a.kwh_year,
+                                   metered_hours=a.metered_s / 3600) for _, a in sorted(cur.access_points.items())),
         sources={k: f"{s.title} ({s.url})" if s.url else s.title for k, s in sorted(profiles.sources.items())})
 
 
@@ -143,9 +143,38 @@ def _indicators(m: SobrietyMonth) -> list[Indicator]:
                  if kwh_pr and pages_kwh > 0 else None)
     out.append(_tracked("kwh_per_page", "Énergie par page imprimée", "fleet", fleet_kpp, "kWh/page",
                         f"{fr.number(pages_all, 0)} pages" if pages_all else ""))
-    for key, label, unit in UNTRACKED:
-        out.append(Indicator(key=key, label=label, scope="fleet", value=None, unit=unit, target=None,
-                             status=str(Status.UNMEASURED), detail=UNTRACKED_NOTE))
+    out += _infra(m)
+    return out
+
+
+def _fleet_first(d: Mapping[str, object]) -> list[str]:
+    return sorted(d, key=lambda k: (k != "fleet", k))
+
+
+def _infra(m: SobrietyMonth) -> list[Indicator]:
+    """W/VM per host, kWh per Wi-Fi AP per site and PUE per technical room (fleet first)."""
+    note = "moyenne pondérée par le temps des VM allumées (part allouée)"
+    out = [_tracked("vm_power", "Puissance moyenne par VM", h, m.vm_power[h], "W", note)
+           for h in _fleet_first(m.vm_power)]
+    if not m.vm_power:
+        out.append(_tracked("vm_power", "Puissance moyenne par VM", "fleet", None, "W",
+                            "aucun hôte attribué ce mois-ci (energy.vms)"))
+    for s in _fleet_first(m.ap_kwh_year):
+        aps = [a for a in m.access_points.values() if s == "fleet" or a.site == s]
+        metered = sum(a.metered_s > 0 for a in aps)
+        out.append(_tracked("ap_kwh", "Consommation par borne Wi-Fi", s, m.ap_kwh_year[s], "kWh/an",
+                            f"{len(aps)} borne(s), dont {metered} mesurée(s) par le port PoE"))
+    if not m.ap_kwh_year:
+        out.append(_tracked("ap_kwh", "Consommation par borne Wi-Fi", "fleet", None, "kWh/an",
+                            "aucune borne Wi-Fi déclarée"))
+    for s in _fleet_first(m.pue):
+        p = m.pue[s]
+        out.append(_tracked("pue", "PUE par local technique", s, p.ratio, "PUE",
+                            f"entrée {fr.number(p.input_kwh.value, 2)}{fr.NNBSP}kWh / sortie "
+                            f"{fr.number(p.output_kwh.value, 2)}{fr.NNBSP}kWh, {p.ups} onduleur(s)"))
+    if not m.pue:
+        out.append(_tracked("pue", "PUE par local technique", "fleet", None, "PUE",
+                            "aucun onduleur mesuré en entrée et en sortie"))
     return out
 
 
@@ -217,6 +246,9 @@ def _factors(config: Config, profiles: EnergyProfiles, factor: EmissionFactor) -
     if "printer" in profiles.kinds:
         rows.append(("Imprimante, puissance moyenne annuelle",
                      profiles.profile("printer").power.get(PowerState.AVERAGE)))
+    if AP_PROFILE in profiles.kinds and any(a.kind == AP_KIND for a in config.assets):
+        rows.append(("Borne Wi-Fi, consommation annuelle (sans mesure PoE)",
+                     profiles.profile(AP_PROFILE).annual_kwh))
     for label, v in rows:
         if v is not None:
             out.append(Factor(label=label, value=v.value, low=v.low, high=v.high, unit=v.unit,

@@ -4,7 +4,8 @@ CSV: one long table, one figure per row, stable column identifiers::
 
     mois; section; indicateur; perimetre; valeur; unite; min; max; provenance; objectif; statut; detail
 
-``section`` is consommation, indicateur, impression, gain, top, equipement, action or facteur.
+``section`` is consommation, indicateur, impression, local_technique (PUE and UPS input/output kWh per
+site), borne_wifi (kWh of the month and kWh per year per AP), gain, top, equipement, action or facteur.
 Ratios are percent (unit ``%``), numbers with a decimal comma and no thousands separator, an empty
 cell is no value. JSON: everything, numbers as numbers, figures as objects with their provenance,
 range and sources; ratios in [0, 1].
@@ -63,6 +64,15 @@ def sobriety_csv(r: SobrietyReport) -> bytes:
                          else "measured", "", "", ""])
         add("impression", "energie_kwh", p.name, p.kwh, "kWh")
         add("impression", "kwh_par_page", p.name, p.kwh_per_page, "kWh/page")
+    for room in r.rooms:
+        detail = f"{room.ups} onduleur(s)"
+        add("local_technique", "pue", room.site, room.pue, "PUE", detail=detail)
+        add("local_technique", "entree_onduleurs_kwh", room.site, room.input_kwh, "kWh", detail=detail)
+        add("local_technique", "sortie_onduleurs_kwh", room.site, room.output_kwh, "kWh", detail=detail)
+    for a in r.access_points:
+        detail = f"{fr.plain(a.metered_hours)} h mesurées" if a.metered_hours else "non mesurée (facteur)"
+        add("borne_wifi", "energie_kwh", a.name, a.kwh, "kWh", detail=detail)
+        add("borne_wifi", "kwh_par_an", a.name, a.kwh_year, "kWh/an", detail=detail)
     for g in r.gains:
         scope = f"{g.name}:{g.scope}"
         add("gain", "gain_kwh", scope, g.kwh, detail=g.baseline)
@@ -106,6 +116,11 @@ def sobriety_json(r: SobrietyReport) -> bytes:
         "printers": [{"name": p.name, "site": p.site, "pages": p.pages, "duplex_pages": p.duplex,
                       "mono_pages": p.mono, "kwh": figure_json(p.kwh),
                       "kwh_per_page": figure_json(p.kwh_per_page)} for p in r.printers],
+        "rooms": [{"site": x.site, "pue": figure_json(x.pue), "ups_input_kwh": figure_json(x.input_kwh),
+                   "ups_output_kwh": figure_json(x.output_kwh), "ups": x.ups} for x in r.rooms],
+        "access_points": [{"name": a.name, "site": a.site, "kwh": figure_json(a.kwh),
+                           "kwh_per_year": figure_json(a.kwh_year), "metered_hours": a.metered_hours}
+                          for a in r.access_points],
         "gains": [{"baseline": g.name, "scope": g.scope, "reference": g.baseline, "kwh": figure_json(g.kwh),
                    "eur": figure_json(g.eur), "kgco2e": figure_json(g.kgco2e)} for g in r.gains],
         "alerts": list(r.alerts),

@@ -95,6 +95,28 @@ class Factor:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Room:
+    """A technical room (a site's UPSes): PUE = UPS input / UPS output over the month."""
+
+    site: str                      # site id, or "fleet"
+    pue: Figure                    # unit "PUE"
+    input_kwh: Figure
+    output_kwh: Figure
+    ups: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WifiAp:
+    """One Wi-Fi access point: the month's energy and its yearly projection (or the ADEME factor)."""
+
+    name: str
+    site: str
+    kwh: Figure
+    kwh_year: Figure               # unit "kWh/an"
+    metered_hours: float           # 0: not metered (factor)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SobrietyReport:
     year: int
     month: int
@@ -114,6 +136,8 @@ class SobrietyReport:
     factors: tuple[Factor, ...]
     profiles_version: int
     sources: dict[str, str]        # source id -> title (cited in the method appendix)
+    rooms: tuple[Room, ...] = ()   # PUE per site, "fleet" first
+    access_points: tuple[WifiAp, ...] = ()
 
     @property
     def label(self) -> str:

@@ -23,9 +23,10 @@ from .sobriety_model import Indicator, Scope, SobrietyReport
 PROVENANCE = {"measured": "mesuré", "modelled": "modélisé", "factor": "facteur (estimé)"}
 KINDS = {"workstation": "Postes de travail", "printer": "Imprimantes et copieurs", "total": "Total",
          "switch": "Commutateurs", "ups": "Onduleurs", "hypervisor": "Hyperviseurs", "server": "Serveurs",
-         "ap": "Bornes Wi-Fi"}
+         "access_point": "Bornes Wi-Fi", "pdu": "PDU", "firewall": "Pare-feu"}
 ACTIONS = {"planned": "prévue", "in_progress": "en cours", "done": "réalisée", "dropped": "abandonnée"}
-DECIMALS = {"kWh": 2, "W": 1, "kgCO2e": 2, "EUR": 2, "kWh/page": 4, "kWh/an": 1, "ratio": 3}
+DECIMALS = {"kWh": 2, "W": 1, "kgCO2e": 2, "EUR": 2, "kWh/page": 4, "kWh/an": 1, "ratio": 3, "PUE": 2}
+BARE = frozenset({"PUE"})      # dimensionless figures shown without a unit
 SYMBOL = {"atteint": ("✓", "ok"), "non atteint": ("✗", "ko"), "non mesuré": ("–", "na"), "suivi": ("•", "na")}
 
 
@@ -47,6 +48,8 @@ def value(f: Figure | None, unit: str | None = None) -> str:
     u = unit or f.unit
     if u == "ratio":
         return fr.percent(f.value * 100, 1)
+    if u in BARE:
+        return fr.number(f.value, DECIMALS[u])
     return fr.number(f.value, DECIMALS.get(u, 2)) + fr.NNBSP + u
 
 
@@ -59,7 +62,7 @@ def spread(f: Figure | None) -> str:
     if f.unit == "ratio":
         return f"{fr.percent(f.low * 100, 1)} – {fr.percent(f.high * 100, 1)}"
     d = DECIMALS.get(f.unit, 2)
-    return f"{fr.number(f.low, d)} – {fr.number(f.high, d)}{fr.NNBSP}{f.unit}"
+    return f"{fr.number(f.low, d)} – {fr.number(f.high, d)}" + ("" if f.unit in BARE else fr.NNBSP + f.unit)
 
 
 def prov(f: Figure | None) -> str:
@@ -95,7 +98,7 @@ def target(i: Indicator) -> str:
 def sobriety_html(r: SobrietyReport) -> str:
     title = f"Rapport mensuel de sobriété numérique – {fr.month(r.year, r.month)}"
     body = [heading(1, title), para(_period(r), "meta"), _summary(r), _scopes(r), _indicators(r),
-            _printing(r), _gains(r), _alerts(r), _top(r), _actions(r), _method(r), _annex(r)]
+            _printing(r), _infra(r), _gains(r), _alerts(r), _top(r), _actions(r), _method(r), _annex(r)]
     return page(title=title, body=body, created=fr.iso(r.until) or "",
                 description=f"Consommation, indicateurs de sobriété et gains, {fr.month(r.year, r.month)}")
 
@@ -195,6 +198,20 @@ def _printing(r: SobrietyReport) -> str:
         rows, numeric=(2, 3, 4, 5, 7), empty="Aucune imprimante suivie.")], keep=len(r.printers) < 12)
 
 
+def _infra(r: SobrietyReport) -> str:
+    rooms = [[site(x.site), value(x.pue), value(x.input_kwh), value(x.output_kwh), str(x.ups), prov(x.pue)]
+             for x in r.rooms]
+    aps = [[a.name, a.site or fr.DASH, value(a.kwh), value(a.kwh_year), spread(a.kwh_year), prov(a.kwh_year),
+            fr.number(a.metered_hours, 1) if a.metered_hours else fr.DASH] for a in r.access_points]
+    return _section("infrastructure", "Locaux techniques et bornes Wi-Fi", [
+        _keep(table("PUE par local technique : entrée / sortie des onduleurs sur le mois",
+                    ["Site", "PUE", "Entrée onduleurs", "Sortie onduleurs (IT)", "Onduleurs", "Provenance"],
+                    rooms, numeric=(1, 2, 3, 4), empty="Aucun onduleur mesuré en entrée et en sortie."), len(rooms)),
+        _keep(table("Bornes Wi-Fi : énergie du mois et projection annuelle (mesure PoE, sinon facteur ADEME)",
+                    ["Borne", "Site", "Énergie du mois", "kWh/an", "Fourchette", "Provenance", "Heures mesurées"],
+                    aps, numeric=(2, 3, 6), empty="Aucune borne Wi-Fi déclarée."), len(aps))])
+
+
 def _gains(r: SobrietyReport) -> str:
     rows = [[BASELINES.get(g.name, g.name), site(g.scope), g.baseline, value(g.kwh), spread(g.kwh),
              value(g.eur), value(g.kgco2e), prov(g.kwh)] for g in r.gains]
@@ -240,7 +257,12 @@ FORMULAS = (
     "VM / temps CPU total ; part « marginale » = part dynamique seule ; somme des VM + non alloué = "
     "puissance de l’hôte (vérifié).",
     "PUE = énergie totale / énergie informatique (ISO/IEC 30134-2) ; par local technique : entrée / "
-    "sortie des onduleurs (PUE partiel : pertes des onduleurs).",
+    "sortie des onduleurs (PUE partiel : pertes des onduleurs), rapport des puissances moyennes mesurées "
+    "sur le mois (compteurs des onduleurs, sinon puissance intégrée).",
+    "Borne Wi-Fi : énergie mesurée sur le port PoE qui l’alimente ; kWh/an = puissance moyenne sur le temps "
+    "mesuré × 8 760 h / 1 000 (projection du mois) ; sans mesure, consommation annuelle ADEME (20 à "
+    "120 kWh/an, facteur) et puissance moyenne correspondante pour le mois.",
+    "W par VM (mois) : moyenne, pondérée par le temps, de la puissance allouée à chaque VM allumée.",
     "kWh par page = énergie de l’imprimante / pages du mois ; recto-verso et noir et blanc = pages "
     "correspondantes / pages totales (compteurs Printer-MIB et PWG).",
     "Hors horaires : une fenêtre est conforme si l’équipement y est resté allumé au plus le délai de "

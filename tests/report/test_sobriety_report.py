@@ -14,9 +14,17 @@ to Thu 22 Oct 09:00, i.e. 26 h = 93,600 s and 313 polls):
 * Copier: 400 pages (5,000 -> 5,400), 380 duplex (95 %, atteint), 370 B&W (92.5 %, non atteint);
   vs a 1,000-page baseline for October 2025: -60 % (atteint, target -30 %). Its energy is metered:
   +7.2 MJ = 2 kWh in October (measured) -> 0.005 kWh/page.
-* Total = 4.55 + 2.148792 + 2 = 8.698792 kWh; measured share 2 / 8.698792 = 22.99 %;
-  CO2e x 0.0461 (ADEME 2025) = 0.401014 kg; cost x 0.25 EUR = 2.174698 EUR.
-* September: only the copier, from the ADEME yearly average (8.11 W x 720 h = 5.8392 kWh, factor).
+* Wi-Fi AP ap1 (ecole) on PoE port 1.6 of sw-ecole at 4 W, metered 93,600 s through the real meters
+  runtime: 0.104 kWh (measured), 4 x 8.76 = 35.04 kWh/year.
+* ups1 (mairie) input 600 W, output 500 W over 26 h: 15.6 kWh / 13 kWh -> PUE 1.2 (measured).
+* hv1 200 W measured, idle 100 W, 4 threads; test-a and prod-b have 2 vCPUs each, no per-VM CPU. By day
+  both on: 100 W each (200 W / 2 VMs); at night prod-b alone: 100 x 2/4 + 100 = 150 W. Each tick
+  credits the report of its time for the 300 s before it: 145 day and 167 night intervals ->
+  W/VM = (145 x 200 + 167 x 150) / (145 x 2 + 167) = 54,050 / 457 = 118.27 W (modelled).
+* Total = 4.55 + 2.148792 + 2 + 0.104 = 8.802792 kWh; measured share 2.104 / 8.802792 = 23.90 %;
+  CO2e x 0.0461 (ADEME 2025); cost x 0.25 EUR.
+* September: nothing recorded: the copier and ap1 from the ADEME yearly averages (8.11 W and 7.99 W
+  x 720 h = 5.8392 + 5.7528 kWh, factor); October is lower, so no "hausse" alert.
 * Gain vs the 40 W workstation baseline: (40 - 128.8229) W x 2 x 745 h (October has 745 h) =
   -132.35 kWh: a drift, listed in the alerts.
 """
@@ -28,15 +36,22 @@ import shutil
 import subprocess
 from datetime import datetime
 from pathlib import Path
+from types import MappingProxyType
 
 import pytest
 
 from monitor.config.model import Asset, Config, DaemonOptions
 from monitor.energy.config import EnergySection
+from monitor.energy.figure import Figure, Provenance
+from monitor.energy.meters_config import Feed, MetersSection
+from monitor.energy.runtime import SERVICE as METERS, EnergyRuntime, MeterTable
 from monitor.energy.sobriety import Sobriety
 from monitor.energy.sobriety_config import (ActionConf, BaselineConf, Eligible, SobrietySection,
                                             TariffConf)
 from monitor.energy.sobriety_db import Recorder, connect
+from monitor.energy.vms import SERVICE as VMS, VmsExtension
+from monitor.energy.vms_config import PowerSource, VmHost, VmsSection
+from monitor.exporter import AssetView, ProbeView
 from monitor.probes.base import Reason, Result, Sample
 from monitor.report.files import write_report
 from monitor.report.sobriety import build, collect
@@ -50,7 +65,9 @@ PC1_ON = 42_900.0
 PC1_KWH = (175 * PC1_ON + 4.5 * (93_600 - PC1_ON)) / 3.6e6
 PC2_KWH = 175 * 26 / 1000
 FLEET_W = (PC1_KWH * 3.6e6 / 93_600 + 175.0) / 2
-TOTAL = PC1_KWH + PC2_KWH + 2.0
+AP_KWH = 4.0 * 93_600 / 3.6e6
+TOTAL = PC1_KWH + PC2_KWH + 2.0 + AP_KWH
+W_VM = (145 * 200 + 167 * 150) / (145 * 2 + 167)
 
 
 def ts(text: str) -> float:
@@ -58,12 +75,12 @@ def ts(text: str) -> float:
 
 
 class Ctx:
-    """The parts of DaemonContext the extension reads (no meters runtime: services empty)."""
+    """The parts of DaemonContext the extension reads (the real meters runtime and VMs extension)."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, services: dict[str, object]) -> None:
         self.config = config
         self.wall = lambda: ts("2026-10-01T00:00")
-        self.services: dict[str, object] = {}
+        self.services = services
 
 
 def make_config(tmp: Path) -> Config:
@@ -71,7 +88,9 @@ def make_config(tmp: Path) -> Config:
               Asset(name="pc2", site="ecole", kind="workstation"),
               Asset(name="copieur", site="mairie", kind="printer"),
               Asset(name="hv1", site="mairie", kind="hypervisor"),
-              Asset(name="sw-ecole", site="ecole", kind="switch"))
+              Asset(name="sw-ecole", site="ecole", kind="switch"),
+              Asset(name="ap1", site="ecole", kind="access_point"),
+              Asset(name="ups1", site="mairie", kind="ups"))
     sob = SobrietySection(
         hours={"default": CalendarConf(kind="weekly", ranges={"mon-fri": ("08:00-19:00",)})},
         eligible=Eligible(vms=("test-*",), wifi_sites=("ecole",)),
@@ -83,7 +102,20 @@ def make_config(tmp: Path) -> Config:
                    BaselineConf(name="pages", value=1000.0, unit="pages", date="2025-10-01", source="myQ 2025")),
         actions=(ActionConf(title="Extinction des PoE des écoles la nuit", owner="DSI", status="in_progress",
                             due="2026-12-31"),))
-    return Config(daemon=DaemonOptions(state_dir=str(tmp)), assets=assets, energy=EnergySection(sobriety=sob))
+    return Config(daemon=DaemonOptions(state_dir=str(tmp)), assets=assets, energy=EnergySection(
+        sobriety=sob, meters=MetersSection(max_gap=600.0, feeds=(Feed(meter="sw-ecole", match={"port": "6"},
+                                                                      asset="ap1"),)),
+        vms=VmsSection(hosts=(VmHost(name="hv1", source="hv1", power=(PowerSource(asset="hv1-bmc"),),
+                                     idle_w=100.0),))))
+
+
+def hv_view(test_on: bool) -> AssetView:
+    """What the VMs extension reads of hv1 in the snapshot: threads, vCPUs, power states."""
+    samples = [Sample("vigie_hypervisor_host_cpu_threads", 4.0)]
+    for name, on in (("test-a", test_on), ("prod-b", True)):
+        samples += [Sample("vigie_vm_vcpus", 2.0, (("vm", name),)), *vm(name, on)]
+    return AssetView("hv1", "mairie", "hypervisor", "up",
+                     MappingProxyType({"nutanix": ProbeView(True, "ok", 0.1, 0.0, tuple(samples))}))
 
 
 def vm(name: str, on: bool) -> list[Sample]:
@@ -107,13 +139,27 @@ def state(tmp_path_factory: pytest.TempPathFactory) -> tuple[Config, Path, dict[
     cal = cfg.energy.sobriety.calendar("mairie")
     assets = {a.name: a for a in cfg.assets}
     counts = {"day": 0, "night": 0}
+    clock = [ts("2026-10-21T07:00")]
+    rt = EnergyRuntime(cfg, MeterTable(tmp / "vigie.db"), lambda: clock[0])
+    day_now = [False]
+    vms = VmsExtension(cfg.energy.vms, lambda: MappingProxyType({"hv1": hv_view(day_now[0])}),
+                       power=lambda snap, h: Figure.exact(200.0, "W", Provenance.MEASURED, ("hv1-bmc",)))
 
     async def drive() -> None:
-        ext = Sobriety(Ctx(cfg), refresh=1e9)  # type: ignore[arg-type]
+        ext = Sobriety(Ctx(cfg, {METERS: rt, VMS: vms}), refresh=1e9)  # type: ignore[arg-type]
         t = ts("2026-10-21T07:00")
         while t <= ts("2026-10-22T09:00"):
             day = cal.in_service(t)
             counts["day" if day else "night"] += 1
+            clock[0], day_now[0] = t, day
+            for r in (Result("snmp", "sw-ecole", Reason.OK, 0.1, [Sample(
+                          "vigie_poe_port_power_watts", 4.0, (("group", "1"), ("port", "6")))]),
+                      Result("snmp", "ups1", Reason.OK, 0.1, [
+                          Sample("vigie_ups_input_power_watts", 600.0, (("line", "1"),)),
+                          Sample("vigie_ups_output_power_watts", 500.0, (("line", "1"),))])):
+                rt.on_result(r)
+                ext.observe(assets[r.asset], r, t)
+            await vms.tick(t)
             ext.observe(assets["pc1"], Result("icmp", "pc1", Reason.OK if day else Reason.TIMEOUT, 0.01), t)
             ext.observe(assets["pc2"], Result("icmp", "pc2", Reason.OK, 0.01), t)
             ext.observe(assets["hv1"], Result("nutanix", "hv1", Reason.OK, 0.1,
@@ -128,6 +174,7 @@ def state(tmp_path_factory: pytest.TempPathFactory) -> tuple[Config, Path, dict[
         ext.observe(assets["copieur"], Result("snmp", "copieur", Reason.OK, 0.1, printer(5400, 3380, 4370)),
                     ts("2026-10-22T09:00"))
         await ext.close()
+        await rt.close()
 
     asyncio.run(drive())
     db = connect(tmp / "vigie.db")   # the meters runtime's reading of the copier's energy (J since start)
@@ -146,11 +193,12 @@ def test_figures_match_the_hand_worked_values(state) -> None:
     assert t.kwh.value == pytest.approx(TOTAL)
     assert r.scope("kind", "workstation").kwh.value == pytest.approx(PC1_KWH + PC2_KWH)
     assert r.scope("site", "mairie").kwh.value == pytest.approx(PC1_KWH + 2.0)
-    assert r.scope("site", "ecole").kwh.value == pytest.approx(PC2_KWH)
-    assert t.shares["measured"] == pytest.approx(2.0 / TOTAL)
+    assert r.scope("site", "ecole").kwh.value == pytest.approx(PC2_KWH + AP_KWH)
+    assert r.scope("kind", "access_point").kwh.value == pytest.approx(0.104)
+    assert t.shares["measured"] == pytest.approx((2.0 + AP_KWH) / TOTAL)
     assert t.kgco2e.value == pytest.approx(TOTAL * 0.0461)
     assert t.eur.value == pytest.approx(TOTAL * 0.25)
-    assert t.previous_kwh.value == pytest.approx(8.11 * 720 / 1000)
+    assert t.previous_kwh.value == pytest.approx((8.11 + 7.99) * 720 / 1000)
     ind = {(i.key, i.scope): i for i in r.indicators}
     assert ind["workstations_off", "fleet"].value.value == 0.5
     assert ind["workstations_off", "fleet"].status == "non atteint"
@@ -167,12 +215,23 @@ def test_figures_match_the_hand_worked_values(state) -> None:
     assert str(ind["workstation_power", "fleet"].value.provenance) == "modelled"
     assert ind["workstation_kwh_year", "fleet"].value.value == pytest.approx(FLEET_W * 8.76)
     assert ind["kwh_per_page", "fleet"].value.value == pytest.approx(2.0 / 400)
-    assert ind["pue", "fleet"].status == "non mesuré"
+    assert ind["pue", "mairie"].value.value == pytest.approx(1.2) and ind["pue", "mairie"].status == "suivi"
+    assert str(ind["pue", "fleet"].value.provenance) == "measured"
+    assert "15,60" in ind["pue", "mairie"].detail and "13,00" in ind["pue", "mairie"].detail
+    assert ind["vm_power", "fleet"].value.value == pytest.approx(W_VM)
+    assert ind["vm_power", "hv1"].value.value == pytest.approx(W_VM)
+    assert str(ind["vm_power", "fleet"].value.provenance) == "modelled"
+    assert ind["ap_kwh", "ecole"].value.value == pytest.approx(35.04)
+    assert str(ind["ap_kwh", "fleet"].value.provenance) == "measured"
+    (room_m,) = [x for x in r.rooms if x.site == "mairie"]
+    assert (room_m.input_kwh.value, room_m.output_kwh.value) == pytest.approx((15.6, 13.0))
+    (ap,) = r.access_points
+    assert (ap.kwh.value, ap.kwh_year.value, ap.metered_hours) == pytest.approx((0.104, 35.04, 26.0))
     (gain,) = r.gains
     assert gain.kwh.value == pytest.approx((40 - FLEET_W) * 2 * 745 / 1000)
     assert gain.eur.value == pytest.approx(gain.kwh.value * 0.25)
-    assert any("Dérive" in a for a in r.alerts) and any("hausse" in a for a in r.alerts)
-    assert [c.name for c in r.top] == ["pc2", "pc1", "copieur"]
+    assert any("Dérive" in a for a in r.alerts) and not any("hausse" in a for a in r.alerts)
+    assert [c.name for c in r.top] == ["pc2", "pc1", "copieur", "ap1"]
 
 
 def test_html_in_french_with_statuses_in_words(state) -> None:
@@ -180,7 +239,9 @@ def test_html_in_french_with_statuses_in_words(state) -> None:
     html = build(cfg, db, 2026, 10, NOW, pdf=False).html.decode()
     assert '<html lang="fr">' in html and html.count("<h1>") == 1
     assert "Rapport mensuel de sobriété numérique – octobre 2026" in html
-    assert f"{TOTAL:.2f}".replace(".", ",") + f"{NNBSP}kWh" in html            # 8,70 kWh
+    assert f"{TOTAL:.2f}".replace(".", ",") + f"{NNBSP}kWh" in html            # 8,80 kWh
+    assert "Locaux techniques et bornes Wi-Fi" in html and "<td>1,20</td>" in html.replace(' class="num"', "")
+    assert f"35,0{NNBSP}kWh/an" in html and f"118,3{NNBSP}W" in html
     assert f"50,0{NNBSP}%" in html and f"92,5{NNBSP}%" in html
     assert '<span class="ko"><span aria-hidden="true">✗ </span>non atteint</span>' in html
     assert '<span class="ok"><span aria-hidden="true">✓ </span>atteint</span>' in html
@@ -207,12 +268,21 @@ def test_csv_and_json(state) -> None:
     ws = by["indicateur", "workstations_off", "fleet"]
     assert ws[4:6] == ["50", "%"] and ws[9:11] == ["90", "non atteint"]
     assert by["impression", "pages", "copieur"][4] == "400"
-    assert by["indicateur", "pue", "fleet"][10] == "non mesuré"
+    assert by["indicateur", "pue", "mairie"][4:6] == ["1,2", "PUE"]
+    assert by["indicateur", "pue", "mairie"][8:11] == ["measured", "", "suivi"]
+    assert by["local_technique", "entree_onduleurs_kwh", "mairie"][4] == "15,6"
+    assert by["borne_wifi", "kwh_par_an", "ap1"][4:6] == ["35,04", "kWh/an"]
+    assert by["borne_wifi", "energie_kwh", "ap1"][11] == "26 h mesurées"
     data = json.loads(files.json)
     assert data["period"] == {"month": "2026-10", "start": "2026-10-01T00:00:00+02:00",
                               "end": "2026-11-01T00:00:00+01:00", "until": "2026-11-01T00:00:00+01:00",
                               "complete": True, "timezone": "Europe/Paris"}
-    assert data["measured_share"] == pytest.approx(2.0 / TOTAL)
+    assert data["measured_share"] == pytest.approx((2.0 + AP_KWH) / TOTAL)
+    (room,) = [x for x in data["rooms"] if x["site"] == "mairie"]
+    assert room["pue"]["value"] == pytest.approx(1.2) and room["ups"] == 1
+    assert data["access_points"][0]["kwh_per_year"]["value"] == pytest.approx(35.04)
+    vmw = next(i for i in data["indicators"] if i["key"] == "vm_power" and i["scope"] == "fleet")
+    assert vmw["value"]["value"] == pytest.approx(W_VM) and vmw["value"]["provenance"] == "modelled"
     copier = next(p for p in data["printers"] if p["name"] == "copieur")
     assert copier["kwh"]["provenance"] == "measured" and copier["duplex_pages"] == 380
     pc2 = next(a for a in data["assets"] if a["name"] == "pc2")["kwh"]
@@ -241,7 +311,7 @@ def test_pdf_contains_the_key_figures(state, tmp_path: Path) -> None:
                           check=True).stdout
     flat = " ".join(text.split())
     assert "Rapport mensuel de sobriété numérique" in flat
-    assert "8,70" in flat and "non atteint" in flat and "Dérive" in flat
+    assert f"{TOTAL:.2f}".replace(".", ",") in flat and "non atteint" in flat and "Dérive" in flat
     assert "Extinction des PoE" in flat and "0,0461" in flat
 
 
