@@ -4,8 +4,16 @@
    loopback port; every recording is a community.
 2. A local HTTPS "SaaS" (the town's family portal) runs on loopback with a certificate chain made
    at start-up (root CA -> intermediate -> leaf).
-3. The example inventory ``examples/town/`` is copied to the work directory with the real ports
+3. A real Redfish emulator, ``sushy-static`` (sushy-tools), serves the DMTF ``public-rackmount1``
+   mockup (the BMC of Nutanix node 1), and a FAKE Nutanix Prism Element v2 API, built from
+   Nutanix's documented payloads since no cluster can run here, lists the town's 22 VMs
+   (:mod:`monitor.demo_peers`).
+4. The example inventory ``examples/town/`` is copied to the work directory with the real ports
    filled in, and the daemon runs on it with ``/metrics`` on loopback.
+
+What the demo changes in the real data, so the figures move while one watches (docs/demo.md): the
+printer's page counter advances (snmpsim ``numeric`` variation, 1 page every 2 s from the recorded
+value), polls run every 15 s, and the ``pages`` baseline is dated the same month a year ago.
 """
 
 from __future__ import annotations
@@ -15,22 +23,32 @@ import logging
 import re
 import shutil
 import signal
+import socket
 import ssl
 import sys
 import tempfile
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 from aiohttp import web
 
 from monitor import simulator
 from monitor.daemon import Daemon
+from monitor.demo_peers import redfish
+from monitor.demo_peers.nutanix import NutanixFake
 from monitor.pki import make_pki
 
 log = logging.getLogger("vigie.demo")
 EXAMPLE = simulator.REPO_ROOT / "examples" / "town"
 SNMP_TOKEN = "127.0.0.1:1161"
 HTTPS_TOKEN = "https://127.0.0.1:8443"
+REDFISH_TOKEN = "http://127.0.0.1:8000"
+PRISM_TOKEN = "http://127.0.0.1:9440"
+DEMO_FAST = "15s"
+#: the printer's lifetime page counter (prtMarkerLifeCount) made to advance: 0.5 page/s from the
+#: recorded value (snmpsim numeric variation; the rest of the recording is served verbatim).
+PRINTER = ("ricoh_mpc3002.snmprec", "1.3.6.1.2.1.43.10.2.1.4.1.1|65|",
+           "1.3.6.1.2.1.43.10.2.1.4.1.1|65:numeric|initial={value},rate=0.5")
 #: recordings of the snmpsim-data package the demo serves besides the corpus (indexing all 114 of
 #: them takes minutes at first start): an Eaton 93E UPS (UPS-MIB) and an APC rack PDU (rPDU2).
 BUNDLED = ("UPS/eaton-93e-80", "UPS/apc-8932")
@@ -58,9 +76,36 @@ async def start_portal(workdir: Path) -> tuple[web.AppRunner, int, Path]:
     return runner, port, pki.ca_file
 
 
+def animate_printer(data: Path) -> bool:
+    """Make the printer recording's page counter advance (see :data:`PRINTER`)."""
+    f = data / PRINTER[0]
+    if not f.exists():
+        return False
+    lines = f.read_text(encoding="utf-8").splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith(PRINTER[1]):
+            lines[i] = PRINTER[2].format(value=int(line[len(PRINTER[1]):]))
+            f.write_text("\n".join(lines) + "\n", encoding="utf-8")
+            return True
+    return False
+
+
+def _closed_tcp_port() -> int:
+    """A loopback TCP port the OS just handed out and released: nothing listens there."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _year_ago(today: date) -> str:
+    return date(today.year - 1, today.month, 1).isoformat()
+
+
 def write_config(workdir: Path, *, snmp_port: int, https_port: int, ca_file: Path,
-                 listen: str) -> Path:
+                 listen: str, redfish_url: str = REDFISH_TOKEN, prism_url: str = PRISM_TOKEN,
+                 today: date | None = None) -> Path:
     """Copy the example town with the demo's ports, state directory and listen address."""
+    today = today or date.today()
     dest = workdir / "config"
     if dest.exists():
         shutil.rmtree(dest)
@@ -69,6 +114,10 @@ def write_config(workdir: Path, *, snmp_port: int, https_port: int, ca_file: Pat
         text = f.read_text(encoding="utf-8")
         text = text.replace(SNMP_TOKEN, f"127.0.0.1:{snmp_port}")
         text = text.replace(HTTPS_TOKEN, f"https://127.0.0.1:{https_port}")
+        text = text.replace(REDFISH_TOKEN, redfish_url).replace(PRISM_TOKEN, prism_url)
+        text = re.sub(r"(?m)^(\s*fast:)\s*1m\b", rf"\1 {DEMO_FAST}", text)
+        # the pages KPI compares with the same month a year before
+        text = re.sub(r'(name: pages,.*date: )"[0-9-]+"', rf'\1"{_year_ago(today)}"', text)
         text = text.replace("# ca_file: (the demo writes its CA here)", f"ca_file: {ca_file}")
         text = re.sub(r"(?m)^(\s*state_dir:).*$", rf"\1 {workdir / 'state'}", text)
         text = re.sub(r"(?m)^(\s*listen:).*$", rf'\1 "{listen}"', text)
@@ -100,14 +149,28 @@ async def run_demo(*, listen: str = "127.0.0.1:9116", duration: float = 0.0,
     if data.exists():
         shutil.rmtree(data)
     names = simulator.prepare_data(data, sources, only={"snmpsim-data": BUNDLED})
+    animate_printer(data)
     _say(f"1/4 serving {len(names)} real recordings with snmpsim (first start indexes them)...")
     sim = await simulator.start_async(data, workdir=work / "snmpsim", timeout=120)
-    runner = None
+    runner = bmc = None
+    prism = NutanixFake()
     try:
-        _say(f"2/4 snmpsim on udp 127.0.0.1:{sim.port}; starting the local HTTPS portal...")
+        _say(f"2/4 snmpsim on udp 127.0.0.1:{sim.port}; starting the HTTPS portal, Redfish, Prism...")
         runner, https_port, ca_file = await start_portal(work)
+        redfish_url = f"http://127.0.0.1:{_closed_tcp_port()}"   # refused, unless sushy-static runs
+        if redfish.available():
+            bmc = await asyncio.to_thread(redfish.start_sushy_static, workdir=work / "redfish")
+            redfish_url = bmc.base_url
+            _say(f"    Redfish: sushy-static (sushy-tools) serving the DMTF public-rackmount1 "
+                 f"mockup on {redfish_url}")
+        else:
+            _say("    Redfish: sushy-tools not installed (pip install sushy-tools): the BMC of "
+                 "ntnx-node-1 will not answer")
+        await prism.__aenter__()
+        _say(f"    Nutanix: a FAKE Prism Element v2 API built from Nutanix's documented payloads "
+             f"(no cluster can run here) on {prism.base_url}")
         config = write_config(work, snmp_port=sim.port, https_port=https_port, ca_file=ca_file,
-                              listen=listen)
+                              listen=listen, redfish_url=redfish_url, prism_url=prism.base_url)
         _say(f"3/4 portal on https://127.0.0.1:{https_port}/ ; inventory: {config.parent}")
         if stop.is_set():
             return 130
@@ -124,6 +187,9 @@ async def run_demo(*, listen: str = "127.0.0.1:9116", duration: float = 0.0,
         await task
         return 0
     finally:
+        await prism.__aexit__()
+        if bmc is not None:
+            bmc.stop()
         if runner is not None:
             await runner.cleanup()
         sim.stop()

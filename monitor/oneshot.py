@@ -8,7 +8,6 @@ from typing import TextIO
 from monitor.probes.http import make_session
 
 from monitor.config.loader import load_config
-from monitor.pipeline import counter_key  # noqa: F401  (same identity as the daemon)
 from monitor.probes.base import Result
 from monitor.probes.registry import BUILDERS, Resources
 from monitor.profiles.catalog import load_catalog

@@ -22,6 +22,8 @@ from monitor.probes.base import Result, Sample
 from monitor.selfmetrics import SelfMetrics
 from monitor.store import Store, Transition
 
+Labels = tuple[tuple[str, str], ...]
+
 log = logging.getLogger("vigie")
 
 
@@ -33,9 +35,22 @@ class AssetInfo:
     parent: str | None = None
 
 
-def counter_key(asset: str, probe: str, sample: Sample) -> str:
-    labels = ",".join(f"{k}={v}" for k, v in sample.labels)
-    return f"{asset}|{probe}|{sample.name}|{labels}"
+def counter_key(asset: str, probe: str, name: str, labels: Labels) -> str:
+    """The store's key of one device counter series."""
+    text = ",".join(f"{k}={v}" for k, v in labels)
+    return f"{asset}|{probe}|{name}|{text}"
+
+
+class _Counters:
+    """Wrap/reset state of the counters of one (asset, probe), kept compact: a raw value per
+    series, an offset only for the few series that wrapped or reset, one uptime per poll."""
+
+    __slots__ = ("raw", "offset", "uptime")
+
+    def __init__(self) -> None:
+        self.raw: dict[tuple[str, Labels], float] = {}
+        self.offset: dict[tuple[str, Labels], float] = {}
+        self.uptime: float | None = None
 
 
 class Pipeline:
@@ -44,11 +59,11 @@ class Pipeline:
         self._store = store
         self._metrics = metrics
         self._wall = wall
-        self._counters = store.load_counters()
-        self._dirty: dict[str, counters.CounterState] = {}
+        self._persisted = store.load_counters()   # consumed as series are first seen
+        self._counters: dict[tuple[str, str], _Counters] = {}
+        self._dirty: set[tuple[str, str]] = set()
         self._results: dict[str, dict[str, Result]] = {}
         self._probe_views: dict[str, dict[str, ProbeView]] = {}
-        self._changed: set[str] = set()
         self._views: dict[str, AssetView] = {}
         self._states: dict[str, tuple[str, str]] = {}
         self._snapshot: Snapshot = EMPTY
@@ -57,9 +72,13 @@ class Pipeline:
     def set_assets(self, assets: Mapping[str, AssetInfo]) -> None:
         """(Re)define the inventory; results of removed assets are dropped."""
         self._assets = dict(assets)
+        self._children: dict[str, list[str]] = {name: [] for name in self._assets}
+        for name, info in self._assets.items():
+            if info.parent in self._children:
+                self._children[info.parent].append(name)
         self._results = {a: r for a, r in self._results.items() if a in self._assets}
         self._probe_views = {a: r for a, r in self._probe_views.items() if a in self._assets}
-        self._changed.update(self._assets)
+        self._counters = {k: c for k, c in self._counters.items() if k[0] in self._assets}
         for name in self._assets:
             self._results.setdefault(name, {})
             self._probe_views.setdefault(name, {})
@@ -67,7 +86,11 @@ class Pipeline:
                 last = self._store.last_state(name)
                 self._states[name] = (last.state, last.reason) if last else (state.UNMEASURED, "")
         self._states = {a: s for a, s in self._states.items() if a in self._assets}
-        self._recompute()
+        roots = [n for n, a in self._assets.items() if a.parent not in self._assets]
+        self._views = {}
+        self._update(roots, ts=None, source=None)
+        leftovers = [n for n in self._assets if n not in self._views]  # dependency cycles
+        self._update(leftovers, ts=None, source=None)
 
     @property
     def snapshot(self) -> Snapshot:
@@ -80,59 +103,91 @@ class Pipeline:
         if result.asset not in self._assets:
             return
         self._metrics.observe(result)
-        result.samples = [self._monotonic(result, s) for s in result.samples]
+        samples = tuple(self._monotonic(result, s) for s in result.samples)
         now = self._wall()
-        self._results[result.asset][result.probe] = result
+        # Only the verdict is kept for the state; the samples live in the view.
+        self._results[result.asset][result.probe] = Result(result.probe, result.asset,
+                                                           result.reason, result.duration)
         self._probe_views[result.asset][result.probe] = ProbeView(
-            result.ok, str(result.reason), result.duration, now, tuple(result.samples))
-        self._changed.add(result.asset)
-        self._recompute(ts=now, source=result.asset)
+            result.ok, str(result.reason), result.duration, now, samples)
+        self._update([result.asset], ts=now, source=result.asset)
 
     def _monotonic(self, result: Result, sample: Sample) -> Sample:
+        """The exported form of a sample: device counters become wrap/reset-aware totals."""
         if sample.type != "counter" or not sample.bits:
             return sample
-        key = counter_key(result.asset, result.probe, sample)
-        new, event = counters.advance(self._counters.get(key), sample.value, sample.bits,
-                                      result.uptime)
+        pkey = (result.asset, result.probe)
+        c = self._counters.get(pkey)
+        if c is None:
+            c = self._counters[pkey] = _Counters()
+        key = (sample.name, sample.labels)
+        raw = c.raw.get(key)
+        if raw is None:
+            prev = self._persisted.pop(counter_key(*pkey, *key), None)
+        else:
+            prev = counters.CounterState(raw, c.offset.get(key, 0.0), c.uptime)
+        new, event = counters.advance(prev, sample.value, sample.bits, result.uptime)
         if event is not counters.Discontinuity.NONE:
             self._metrics.counter_discontinuities[str(event)] += 1
-        self._counters[key] = new
-        self._dirty[key] = new
+        c.raw[key] = new.raw
+        c.uptime = result.uptime
+        if new.offset:
+            c.offset[key] = new.offset
+        self._dirty.add(pkey)
+        if not new.offset:
+            return sample  # the device value is the total: no copy
         return Sample(sample.name, new.total, sample.labels, "counter", sample.help, sample.bits)
 
-    def _recompute(self, ts: float | None = None, source: str | None = None) -> None:
-        own = {name: state.own_state(self._results[name].values()) for name in self._assets}
-        resolved = state.resolve(own, {n: a.parent for n, a in self._assets.items()})
-        changes = []
-        for name, (st, why) in resolved.items():
-            previous = self._states.get(name, (state.UNMEASURED, ""))[0]
+    def _update(self, names: list[str], *, ts: float | None, source: str | None) -> None:
+        """Recompute the state of ``names`` and, when it changes, of the assets behind them;
+        record and log transitions; publish a new snapshot. Work is proportional to what changed."""
+        changes, queue, seen = [], list(names), set()
+        views = dict(self._views)
+        while queue:
+            name = queue.pop(0)
+            if name in seen:
+                continue
+            seen.add(name)
+            st, why = state.own_state(self._results[name].values())
+            parent = self._assets[name].parent
+            if st == state.DOWN and parent in self._states:
+                pstate = self._states[parent][0]
+                if pstate in (state.DOWN, state.UNREACHABLE):
+                    st, why = state.UNREACHABLE, f"parent {parent} is {pstate}"
+            previous = self._states[name][0]
             if previous == state.UNREACHABLE and st == state.DOWN and name != source:
                 # The parent recovered; the child's last poll is from the outage. Its own next
                 # poll decides (down or up): no spurious "down" in between.
-                continue
+                st, why = self._states[name]
             if ts is not None and st != previous and self._results[name]:
                 changes.append(Transition(name, ts, st, why))
                 _log_transition(name, previous, st, why)
             self._states[name] = (st, why)
+            info = self._assets[name]
+            views[name] = AssetView(name, info.site, info.kind, st,
+                                    MappingProxyType(dict(self._probe_views[name])))
+            if st != previous or ts is None:
+                queue.extend(self._children[name])
         if changes:
             self._store.record_transitions(changes)
-        views = {}
-        for name, info in self._assets.items():
-            old = self._views.get(name)
-            if old is not None and name not in self._changed and old.state == self._states[name][0]:
-                views[name] = old
-            else:
-                views[name] = AssetView(name, info.site, info.kind, self._states[name][0],
-                                        MappingProxyType(dict(self._probe_views[name])))
-        self._changed.clear()
         self._views = views
         self._snapshot = MappingProxyType(views)
 
     def flush(self) -> None:
-        """Persist counter state changed since the last flush (called periodically and at stop)."""
-        if self._dirty:
-            self._store.save_counters(self._dirty, self._wall())
-            self._dirty = {}
+        """Persist the counter state of the probes polled since the last flush (called
+        periodically and at stop)."""
+        if not self._dirty:
+            return
+        rows = {}
+        for pkey in self._dirty:
+            c = self._counters.get(pkey)
+            if c is None:
+                continue
+            for key, raw in c.raw.items():
+                rows[counter_key(*pkey, *key)] = counters.CounterState(
+                    raw, c.offset.get(key, 0.0), c.uptime)
+        self._store.save_counters(rows, self._wall())
+        self._dirty = set()
 
 
 def _log_transition(asset: str, old: str, new: str, why: str) -> None:

@@ -10,12 +10,13 @@ Each probe's last Result gives a verdict:
 
 An asset is ``down`` if any probe says down, ``up`` if at least one says up and none down, and
 ``unmeasured`` if no probe gave a verdict. A down asset whose parent (the asset it depends on) is
-down or unreachable is ``unreachable``: its outage is explained upstream. Pure functions.
+down or unreachable is ``unreachable``: its outage is explained upstream (applied by
+:class:`monitor.pipeline.Pipeline`, incrementally along the dependency tree). Pure functions.
 """
 
 from __future__ import annotations
 
-from typing import Iterable, Mapping
+from typing import Iterable
 
 from monitor.probes.base import Reason, Result
 
@@ -47,25 +48,3 @@ def own_state(results: Iterable[Result]) -> tuple[str, str]:
     if verdicts:
         return UNMEASURED, ", ".join(f"{r.probe}: {r.reason}" for _, r in verdicts)
     return UNMEASURED, "no poll yet"
-
-
-def resolve(own: Mapping[str, tuple[str, str]],
-            parents: Mapping[str, str | None]) -> dict[str, tuple[str, str]]:
-    """Apply dependencies: a down asset behind a down/unreachable parent is unreachable."""
-    out: dict[str, tuple[str, str]] = {}
-
-    def state_of(name: str, seen: frozenset[str]) -> tuple[str, str]:
-        if name in out:
-            return out[name]
-        state, why = own.get(name, (UNMEASURED, "no poll yet"))
-        parent = parents.get(name)
-        if state == DOWN and parent and parent not in seen:
-            pstate, _ = state_of(parent, seen | {name})
-            if pstate in (DOWN, UNREACHABLE):
-                state, why = UNREACHABLE, f"parent {parent} is {pstate}"
-        out[name] = (state, why)
-        return out[name]
-
-    for name in own:
-        state_of(name, frozenset())
-    return out

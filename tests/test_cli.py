@@ -1,5 +1,6 @@
 """The ``vigie`` command, run through its entry point against real peers."""
 
+import re
 import shutil
 import subprocess
 import sys
@@ -21,7 +22,7 @@ TOWN = REPO / "examples" / "town" / "vigie.yml"
 def test_check_config_accepts_the_example_town(capsys):
     assert main(["check-config", str(TOWN)]) == 0
     out = capsys.readouterr().out
-    assert "OK:" in out and "9 assets" in out
+    assert "OK:" in out and "15 assets" in out
 
 
 def test_check_config_names_file_line_and_path(tmp_path, capsys):
@@ -88,20 +89,42 @@ def test_demo_exports_real_readings_and_passes_promtool(tmp_path):
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         wanted = ['vigie_up{asset="ondul-mairie"', 'vigie_up{asset="sw-poe-ecole"',
-                  'vigie_up{asset="portail-famille"', 'vigie_up{asset="imprimante-mediatheque"']
+                  'vigie_up{asset="portail-famille"', 'vigie_up{asset="imprimante-mediatheque"',
+                  'vigie_up{asset="prism-ct"', 'vigie_up{asset="bmc-ntnx-node-1"',
+                  'vigie_up{asset="poste-accueil-1"']
+        # energy sources of the demo, each with its provenance (docs/demo.md)
+        energy = [r'vigie_energy_joules_total\{asset="bmc-ntnx-node-1",.*meter="server:chassis=1U",.*source="redfish"',
+                  r'vigie_energy_joules_total\{asset="sw-poe-ecole",.*meter="poe_port:group=1,port=3",.*source="snmp"',
+                  r'vigie_asset_power_watts\{asset="bmc-ntnx-node-1",.*provenance="measured"',   # Redfish
+                  r'vigie_asset_power_watts\{asset="esxi-ct",.*provenance="measured"',           # PDU outlet
+                  r'vigie_asset_power_watts\{asset="ap-ecole-1",.*provenance="measured"',        # PoE port
+                  r'vigie_vm_power_watts\{basis="cpu_usage",host="ntnx-node-1",method="allocated",provenance="modelled"',
+                  r'vigie_vm_power_watts\{basis="vcpu_share",host="esxi-ct",method="allocated",provenance="modelled"',
+                  r'vigie_sobriety_kpi_ratio\{kpi="vm_density_gain",provenance="measured",site="fleet"\}',
+                  r'vigie_sobriety_kpi_target_ratio\{kpi="workstations_off"\} 0\.9$',
+                  r'vigie_co2e_grams_total\{provenance="factor",scope="printer"\}',
+                  r'vigie_energy_cost_euros_total\{provenance="\w+",scope="total"\}']
         text, deadline = "", time.monotonic() + 90
         while time.monotonic() < deadline:
             try:
                 text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
             except OSError:
                 text = ""
-            if all(any(line.startswith(w) and line.endswith(" 1.0") for line in text.splitlines())
-                   for w in wanted):
+            lines = text.splitlines()
+            missing = [w for w in wanted if not any(ln.startswith(w) and ln.endswith(" 1.0") for ln in lines)]
+            missing += [e for e in energy if not any(re.match(e, ln) for ln in lines)]
+            if not missing:
                 break
             time.sleep(1)
         else:
             proc.terminate()
-            pytest.fail(f"demo never showed the assets up:\n{proc.communicate()[0][-3000:]}\n{text[-2000:]}")
+            pytest.fail(f"demo never showed {missing}:\n{proc.communicate()[0][-3000:]}\n{text[-2000:]}")
+        assert 'vigie_up{asset="poste-compta",kind="workstation",site="hotel-de-ville"} 0.0' in lines  # "off"
+        # W per VM conservation on every host: P = sum(allocated) + unallocated
+        residual = {m.group(1): float(m.group(2)) for ln in lines
+                    if (m := re.match(r'vigie_vm_attribution_residual_watts\{host="([^"]+)"\} (\S+)$', ln))}
+        assert set(residual) == {"ntnx-node-1", "ntnx-node-2", "ntnx-node-3", "esxi-ct"}, residual
+        assert all(abs(r) < 1e-6 for r in residual.values()), residual
         assert "vigie_ups_output_power_watts{" in text          # APC Smart-UPS recording
         assert "vigie_http_tls_cert" in text                      # the portal's chain
         check = subprocess.run([shutil.which("promtool"), "check", "metrics"], input=text,

@@ -48,3 +48,39 @@ def test_counters_states_and_transitions(tmp_path):
     p2.handle(Result("snmp", "sw", Reason.OK, 0.1, [octets(1500)], uptime=65))
     assert p2.snapshot["sw"].probes["snmp"].samples[0].value == 2 ** 32 + 900 + 1500
     assert p2.states()["sw"][0] == "up"
+
+
+def test_dependency_chain_and_recovery_order(tmp_path):
+    """fw <- core <- ap, fw <- printer: an outage upstream makes the chain unreachable, not down;
+    a child that answers stays up; recovery of the parent leaves the child unreachable until its
+    own next poll decides."""
+    clock = Clock(0.0)
+    assets = {"fw": AssetInfo("fw", "s", "firewall"),
+              "core": AssetInfo("core", "s", "switch", parent="fw"),
+              "ap": AssetInfo("ap", "s", "access_point", parent="core"),
+              "printer": AssetInfo("printer", "s", "printer", parent="core"),
+              "other": AssetInfo("other", "s", "server")}
+    p = Pipeline(assets=assets, store=Store(tmp_path / "s.db"), metrics=SelfMetrics(), wall=clock)
+    for name in ("ap", "core", "printer", "other"):
+        p.handle(Result("icmp", name, Reason.TIMEOUT if name != "printer" else Reason.OK, 1.0))
+    assert p.states()["core"][0] == "down"
+    p.handle(Result("icmp", "fw", Reason.TIMEOUT, 1.0))
+    st = p.states()
+    assert st["fw"][0] == "down" and st["other"][0] == "down"
+    assert st["core"] == ("unreachable", "parent fw is down")
+    assert st["ap"] == ("unreachable", "parent core is unreachable")
+    assert st["printer"][0] == "up"
+    p.handle(Result("icmp", "fw", Reason.OK, 1.0))
+    assert p.states()["core"][0] == "unreachable"          # waits for its own poll
+    p.handle(Result("icmp", "core", Reason.OK, 1.0))
+    assert p.states()["core"][0] == "up"
+    assert p.snapshot["core"].state == "up"
+
+
+def test_dependency_cycle_does_not_loop(tmp_path):
+    assets = {"a": AssetInfo("a", "s", "switch", parent="b"),
+              "b": AssetInfo("b", "s", "switch", parent="a")}
+    p = Pipeline(assets=assets, store=Store(tmp_path / "s.db"), metrics=SelfMetrics())
+    p.handle(Result("icmp", "a", Reason.TIMEOUT, 1.0))
+    p.handle(Result("icmp", "b", Reason.TIMEOUT, 1.0))
+    assert set(p.snapshot) == {"a", "b"}

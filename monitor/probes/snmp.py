@@ -47,6 +47,7 @@ class SnmpProbe:
         self._last_uptime: float | None = None
         self._last_if_number: float | None = None
         self.cache_refreshes = 0        # how many times the label cache was (re)filled
+        self._labels: dict = {}         # label tuples shared across polls (memory of big fleets)
 
     async def run(self, tier: str = "fast") -> Result:
         if tier not in TIER_SETS:
@@ -85,7 +86,7 @@ class SnmpProbe:
         data = await self._walk_tables(tables, all_tables, refresh, partial)
         samples = scalar_samples(scalars, got.values)
         for t in tables:
-            samples.extend(table_samples(t, data))
+            samples.extend(table_samples(t, data, self._labels))
         return Result(self.kind, self.asset, Reason.OK, 0.0, dedupe(samples),
                       uptime=uptime, partial=partial,
                       detail=f"{len(partial)} subtree(s) failed" if partial else "")

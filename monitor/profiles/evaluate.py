@@ -105,9 +105,10 @@ def _counter_bits(metric: Metric, value: Value) -> int:
     return {COUNTER64: 64, COUNTER32: 32}.get(value[0], 0)
 
 
-def metric_samples(metric: Metric, value: Value, labels: Labels, row: Mapping[str, Value] | None = None
-                   ) -> list[Sample]:
-    """Samples of one metric for one value (a scalar, or one row of a table)."""
+def metric_samples(metric: Metric, value: Value, labels: Labels, row: Mapping[str, Value] | None = None,
+                   intern: dict[Labels, Labels] | None = None) -> list[Sample]:
+    """Samples of one metric for one value (a scalar, or one row of a table). ``intern`` maps
+    label tuples to one shared copy, so successive polls of a device share their labels."""
     if value[0] in EXCEPTIONS:
         return []
     if metric.type == "info":
@@ -130,6 +131,8 @@ def metric_samples(metric: Metric, value: Value, labels: Labels, row: Mapping[st
     if metric.state_label:
         state = metric.enum_text(str(int(number)))
         labels = labels + ((metric.state_label, state or "unknown"),)
+        if intern is not None:
+            labels = intern.setdefault(labels, labels)
     return [Sample(metric.name, number * metric.scale, labels, "gauge", metric.help)]
 
 
@@ -164,7 +167,8 @@ def scalar_samples(metrics: Iterable[Metric], values: Mapping[str, Value]) -> li
     return out
 
 
-def table_samples(table: Table, data: Columns) -> list[Sample]:
+def table_samples(table: Table, data: Columns, intern: dict[Labels, Labels] | None = None
+                  ) -> list[Sample]:
     """Samples of one table: rows are the union of the metric columns' indexes."""
     indexes: dict[str, None] = {}
     for m in table.metrics:
@@ -177,12 +181,14 @@ def table_samples(table: Table, data: Columns) -> list[Sample]:
         labels = tuple((label, text) for label, text, _ in decoded)
         raw_parts = {label: raw for label, _, raw in decoded}
         labels += _row_labels(table, idx, raw_parts, data)
+        if intern is not None:
+            labels = intern.setdefault(labels, labels)
         row = {col: rows[idx] for col in table.cached_columns()
                if (rows := data.get(col)) is not None and idx in rows}
         for m in table.metrics:
             v = data.get(m.oid, {}).get(idx)
             if v is not None:
-                out.extend(metric_samples(m, v, labels, row))
+                out.extend(metric_samples(m, v, labels, row, intern))
     return out
 
 

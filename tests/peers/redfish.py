@@ -1,7 +1,9 @@
-"""Redfish peers on loopback, serving the DMTF ``public-rackmount1`` mockup (tests/peers/redfish_mockup).
+"""Redfish peers on loopback serving the DMTF ``public-rackmount1`` mockup
+(``monitor/demo_peers/redfish_mockup``).
 
-* :func:`sushy_static`: the real ``sushy-static`` mockup server of sushy-tools (OpenStack) in a
-  subprocess, serving the mockup tree as-is (no authentication: it has none).
+* :func:`sushy_static` (:mod:`monitor.demo_peers.redfish`, shared with the demo): the real
+  ``sushy-static`` mockup server of sushy-tools (OpenStack) in a subprocess, serving the mockup
+  tree as-is (no authentication: it has none).
 * :class:`RedfishPeer`: a local aiohttp server serving the same tree with what sushy-static lacks:
   HTTP Basic auth, Redfish sessions (``POST /redfish/v1/SessionService/Sessions`` ->
   ``X-Auth-Token``), editable documents (``peer.docs[path]``) and fault modes: ``delay`` (seconds
@@ -14,59 +16,15 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 import copy
-import json
 import os
-import subprocess
-import sys
-import tempfile
-import time
-from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from aiohttp import web
 
-MOCKUP = Path(__file__).parent / "redfish_mockup" / "public-rackmount1"
+from monitor.demo_peers.redfish import MOCKUP, load_mockup, sushy_static
 
-_LAUNCH = """
-import http.server, sys
-from sushy_tools.static import main as m
-m.REDFISH_MOCKUP_FILES = sys.argv[1]
-srv = http.server.HTTPServer(("127.0.0.1", 0), m.RequestHandler)
-with open(sys.argv[2] + ".tmp", "w") as f:
-    f.write(str(srv.server_port))
-import os; os.rename(sys.argv[2] + ".tmp", sys.argv[2])
-srv.serve_forever()
-"""
-
-
-def load_mockup(root: Path = MOCKUP) -> dict[str, dict[str, Any]]:
-    """URI path (``/redfish/v1/...``) -> document, for every index.json under ``root``."""
-    docs = {}
-    for f in root.rglob("index.json"):
-        rel = f.parent.relative_to(root).as_posix()
-        docs["/redfish/v1" + ("/" + rel if rel != "." else "")] = json.loads(f.read_text())
-    return docs
-
-
-@contextlib.contextmanager
-def sushy_static(root: Path = MOCKUP) -> Iterator[str]:
-    """Run sushy-static on an OS-chosen loopback port; yields its base URL."""
-    with tempfile.TemporaryDirectory() as tmp:
-        port_file = os.path.join(tmp, "port")
-        proc = subprocess.Popen([sys.executable, "-c", _LAUNCH, str(root), port_file],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            deadline = time.monotonic() + 20
-            while not os.path.exists(port_file):
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("sushy-static did not start")
-                time.sleep(0.02)
-            yield f"http://127.0.0.1:{Path(port_file).read_text()}"
-        finally:
-            proc.terminate()
-            proc.wait(10)
+__all__ = ["MOCKUP", "RedfishPeer", "load_mockup", "sushy_static"]
 
 
 class RedfishPeer:
