@@ -5,7 +5,9 @@ What it reads from results (sample names without the ``vigie_`` prefix):
 * workstations (kind ``workstation``): an ICMP or SNMP poll that answered = on, else asleep/off;
 * ``vm_power_state{vm,host,state}`` (monitor/probes/vmsamples.py: one sample per state, 1 for the
   current one): on when the current state is on/powered_on/running; without a ``state`` label, value
-  1 = on. The asset is the hypervisor: running VMs per reporting hypervisor give the VM density;
+  1 = on; ESXi's ``vm_power_state_info{power_state}`` alike. VM density = running VMs per hypervisor
+  **node**: the distinct ``host`` labels of ``vm_info``, ``vm_power_state`` and ``hypervisor_host_*``
+  samples (a Nutanix or Proxmox cluster source reports several), or the source itself without any;
 * ``poe_port_detection_status{group,port,state}``: an AP is powered when ``state=delivering_power``;
 * ``printer_pages_total``, ``printer_duplex_pages_total``, ``printer_mono_pages_total``: counters;
 * ``ups_input_power_watts`` / ``ups_output_power_watts``: partial PUE per site (UPS losses).
@@ -46,6 +48,8 @@ from monitor.sla.calendar import PARIS, Calendar
 
 log = logging.getLogger(__name__)
 ON_STATES = frozenset({"on", "powered_on", "poweredon", "running", "started"})
+NODE_SAMPLES = frozenset({"vm_info", "vm_power_state", "hypervisor_host_cpu_threads",
+                          "hypervisor_host_cpu_usage_ratio"})
 PAGE_COUNTERS = {"printer_pages_total": "total", "printer_duplex_pages_total": "duplex",
                  "printer_mono_pages_total": "mono"}
 
@@ -147,7 +151,7 @@ class Sobriety:
         self.published = Published()
         self._next = 0.0
         self._poe_seen: set[str] = set()
-        self._vms_on: dict[str, int] = {}            # hypervisor -> running VMs, latest result
+        self._vms_on: dict[str, tuple[int, int]] = {}  # hypervisor source -> (nodes, running VMs)
         self._ups: dict[str, tuple[float, float]] = {}  # asset -> (input W, output W)
         self._vm_t: float | None = None              # last tick that credited VM power
         self.reload(ctx.config)
@@ -188,15 +192,19 @@ class Sobriety:
                 and el.match(asset.name, el.workstations)):
             self._rec.observe("workstations_off", asset.name, asset.site, cal, t, result.ok)
         vms_on, saw_vms, ups_in, ups_out = 0, False, 0.0, 0.0
+        nodes: set[str] = set()
         for s in result.samples:
             name = s.name.removeprefix("vigie_")
             labels = dict(s.labels)
-            if name == "vm_power_state":
-                state = labels.get("state")
+            if name in NODE_SAMPLES and labels.get("host"):
+                nodes.add(labels["host"])
+            if name in ("vm_power_state", "vm_power_state_info"):
+                state = labels.get("state" if name == "vm_power_state" else "power_state")
                 if state is not None and s.value != 1:
                     continue    # one sample per state, 1 for the current one
                 saw_vms = True
-                on = state.lower() in ON_STATES if state is not None else s.value == 1
+                state = state.lower().replace(" ", "") if state is not None else None
+                on = state in ON_STATES if state is not None else s.value == 1
                 vms_on += on
                 vm = labels.get("vm", "")
                 if cal is not None and vm and el.match(vm, el.vms):
@@ -218,7 +226,7 @@ class Sobriety:
             elif name == "ups_output_power_watts":
                 ups_out += s.value
         if saw_vms:
-            self._vms_on[asset.name] = vms_on
+            self._vms_on[asset.name] = (max(1, len(nodes)), vms_on)
         if ups_in or ups_out:
             self._ups[asset.name] = (ups_in, ups_out)
 
@@ -234,7 +242,8 @@ class Sobriety:
         if vms is not None:
             self._vm_t = record_vms(self._rec, vms.report, self._vm_t, now, self._conf.max_gap)
         if self._vms_on:
-            self._rec.density(now, len(self._vms_on), sum(self._vms_on.values()))
+            self._rec.density(now, sum(n for n, _ in self._vms_on.values()),
+                              sum(v for _, v in self._vms_on.values()))
         if now < self._next:
             return
         self._next = now + self._refresh

@@ -3,8 +3,9 @@
 Recording (daemon tick, :class:`~monitor.energy.sobriety_db.Recorder`):
 
 * :func:`record_meters`: from the meters runtime's snapshot, every ``ups_input`` / ``ups_output``
-  meter and every meter feeding an ``access_point`` asset (a PoE port, a configured feed): its
-  accumulated joules and measured seconds;
+  meter, every meter the runtime attributes to an asset (role ``ap`` for an ``access_point``, else
+  ``asset``: own wall power, configured feeds) and every unattributed PDU inlet (``pdu_input``): its
+  accumulated joules and measured seconds (consumption per asset: :mod:`.sobriety_scope`);
 * :func:`record_vms`: the VMs extension's latest report, allocated W of each powered-on VM held
   since the previous tick (an interval longer than ``max_gap`` is not counted).
 
@@ -65,12 +66,15 @@ class AccessPoint:
 
 # --- recording -------------------------------------------------------------------------------------
 def record_meters(rec: Recorder, snap: EnergySnapshot, assets: Mapping[str, Asset], t: float) -> None:
-    """Store the UPS and AP meters of the meters runtime's snapshot as read at ``t``."""
+    """Store the UPS, attributed and PDU inlet meters of the meters runtime's snapshot as read at ``t``."""
     for v in snap.meters.values():
         if v.role in UPS_ROLES:
             rec.meter(v.key.asset, v.key.meter, v.role, t, v.state.joules, v.state.measured_s)
-        elif v.feeds is not None and (a := assets.get(v.feeds)) is not None and a.kind == AP_KIND:
-            rec.meter(v.feeds, f"{v.key.asset}/{v.key.meter}", "ap", t, v.state.joules, v.state.measured_s)
+        elif v.feeds is not None and (a := assets.get(v.feeds)) is not None and a.kind != "ups":
+            rec.meter(v.feeds, f"{v.key.asset}/{v.key.meter}", "ap" if a.kind == AP_KIND else "asset", t,
+                      v.state.joules, v.state.measured_s)
+        elif v.role == "pdu_input" and v.feeds is None:
+            rec.meter(v.key.asset, v.key.meter, v.role, t, v.state.joules, v.state.measured_s)
 
 
 def record_vms(rec: Recorder, report: VmsReport, last: float | None, now: float, max_gap: float) -> float:

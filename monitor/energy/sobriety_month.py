@@ -23,6 +23,7 @@ from monitor.energy.sobriety_db import connect
 from monitor.energy.sobriety_infra import (AP_KIND, AP_PROFILE, AccessPoint, Pue, access_points, ap_means,
                                            meter_rows, pue_by_site, vm_power)
 from monitor.energy.sobriety_kpi import Kpi, Status, change_kpi, compliant, share_kpi
+from monitor.energy.sobriety_scope import factor_estimates, metered_assets
 from monitor.sla.calendar import month_bounds
 
 WINDOW_KPIS = ("workstations_off", "vms_off", "aps_off")
@@ -45,7 +46,7 @@ class SobrietyMonth:
     month: int
     start: float
     end: float
-    consumption: dict[str, Figure]             # scope (kind) -> kWh over the month
+    consumption: dict[str, Figure]             # scope (kind, "pdu (non attribué)", "total") -> kWh
     co2e: dict[str, Figure]                     # scope -> kgCO2e (and "total")
     cost: dict[str, Figure]                     # scope -> EUR (empty without a tariff)
     kpis: tuple[Kpi, ...]                       # per site and "fleet"
@@ -63,6 +64,11 @@ class SobrietyMonth:
     vm_power: dict[str, Figure] = field(default_factory=dict)          # host (and "fleet") -> W per VM
     access_points: dict[str, AccessPoint] = field(default_factory=dict)  # AP asset -> kWh, kWh/an
     ap_kwh_year: dict[str, Figure] = field(default_factory=dict)       # site (and "fleet") -> mean kWh/an
+    places: dict[str, tuple[str, str]] = field(default_factory=dict)   # assets_kwh entry -> (site, kind)
+    by_site: dict[str, Figure] = field(default_factory=dict)           # site ("" unknown) -> kWh
+    co2e_by_site: dict[str, Figure] = field(default_factory=dict)      # site -> kgCO2e
+    cost_by_site: dict[str, Figure] = field(default_factory=dict)      # site -> EUR (empty without tariff)
+    unmetered: tuple[str, ...] = ()             # assets with neither a meter nor a kind profile
 
 
 def _kpi_windows(db: sqlite3.Connection, conf: SobrietySection, start: float, end: float, now: float
@@ -165,19 +171,17 @@ def month_sobriety_data(config: Config, db_path: str | Path, year: int, month: i
     p_on = prof.power.get(PowerState.ACTIVE) or prof.power[PowerState.AVERAGE]
     p_off = prof.power[PowerState.SLEEP]
     energy: dict[str, Figure] = {}
+    places: dict[str, tuple[str, str]] = {}
     ws_sites: dict[str, list[Figure]] = {}
     for asset, site, on_s, other_s in days:
         kwh = total((p_on.figure(Provenance.MODELLED).scaled(on_s / 3.6e6, "kWh"),
                      p_off.figure(Provenance.MODELLED).scaled(other_s / 3.6e6, "kWh")), "kWh")
-        energy[asset] = kwh
+        energy[asset], places[asset] = kwh, (site, "workstation")
         if on_s + other_s > 0:
             w = kwh.scaled(3.6e6 / (on_s + other_s), "W")
             ws_sites.setdefault(site, []).append(w)
             ws_sites.setdefault("fleet", []).append(w)
     ws_power = {s: total(ws, "W").scaled(1 / len(ws), "W") for s, ws in sorted(ws_sites.items())}
-    consumption: dict[str, Figure] = {}
-    if energy:
-        consumption["workstation"] = total(energy.values(), "kWh")
     # Printers: metered energy of the month (meters runtime), else the published yearly average over
     # the month so far (factor).
     printer_names = [a.name for a in config.assets if a.kind == "printer"
@@ -188,17 +192,27 @@ def month_sobriety_data(config: Config, db_path: str | Path, year: int, month: i
         for name in printer_names:
             energy[name] = (Figure.exact(metered[name], "kWh", Provenance.MEASURED) if name in metered
                             else per)
-        consumption["printer"] = total((energy[n] for n in printer_names), "kWh")
     # Wi-Fi APs: PoE meters feeding them (measured), else the ADEME yearly energy (factor).
     aps = access_points(meters, [a for a in config.assets if a.kind == AP_KIND], profiles, span)
     for name, ap in aps.items():
         energy[name] = ap.kwh
-    if aps:
-        consumption[AP_KIND] = total((ap.kwh for ap in aps.values()), "kWh")
+    by_name = {a.name: a for a in config.assets}
+    for name in printer_names + list(aps):
+        places[name] = (by_name[name].site, by_name[name].kind)
+    # Every other metered asset (servers, hypervisors fed by PDU outlets, switches...): measured, net of
+    # what its meters deliver to other assets; unattributed PDU inlets; a workstation meter replaces the
+    # model. Unmetered assets: a kind profile's average power (factor), else listed as unmeasured.
+    found = {n: m for n, m in metered_assets(meters, by_name).items()
+             if m.kind not in ("printer", AP_KIND)}
+    est, unmetered = factor_estimates(list(config.assets), set(energy) | set(found) | {
+        n.removesuffix(" (non attribué)") for n in found}, profiles, span)
+    for name, m in (found | est).items():
+        energy[name], places[name] = m.kwh, (m.site, m.kind)
+    consumption = _grouped(energy, places, 1)
+    by_site = _grouped(energy, places, 0)
     pue = pue_by_site(meters, {a.name: a.site for a in config.assets})
-    all_kwh = list(consumption.values())
-    if all_kwh:
-        consumption["total"] = total(all_kwh, "kWh")
+    if energy:
+        consumption["total"] = total(energy.values(), "kWh")
     co2 = {s: co2e(f, factor) for s, f in consumption.items()}
     eur = {s: cost(f, tariff) for s, f in consumption.items()} if tariff else {}
 
@@ -223,6 +237,9 @@ def month_sobriety_data(config: Config, db_path: str | Path, year: int, month: i
         y = profiles.profile(AP_PROFILE).annual_kwh
         if y is not None:
             factors += (f"Borne Wi-Fi {y.value} kWh/an ({y.low}-{y.high}, {', '.join(y.citations)})",)
+    for kind in sorted({m.kind for m in est.values()}):
+        v = profiles.profile(kind).power[PowerState.AVERAGE]
+        factors += (f"{kind} sans mesure {v.value} W ({v.low}-{v.high}, {', '.join(v.citations)})",)
     if tariff:
         factors += (f"Tarif {tariff.eur_per_kwh} EUR/kWh ({tariff.source}, {tariff.year})",)
     return SobrietyMonth(
@@ -231,4 +248,14 @@ def month_sobriety_data(config: Config, db_path: str | Path, year: int, month: i
         baselines=tuple(stored[k] for k in sorted(stored)), alerts=tuple(alerts), top=top, assets_kwh=energy,
         actions=tuple(Action(a.title, a.owner, a.status, a.due) for a in conf.actions),
         measured_share=measured_share(energy.values()), factors=factors, pue=pue, vm_power=w_vm,
-        access_points=aps, ap_kwh_year=ap_means(aps))
+        access_points=aps, ap_kwh_year=ap_means(aps), places=places, by_site=by_site,
+        co2e_by_site={s: co2e(f, factor) for s, f in by_site.items()},
+        cost_by_site={s: cost(f, tariff) for s, f in by_site.items()} if tariff else {}, unmetered=unmetered)
+
+
+def _grouped(energy: dict[str, Figure], places: dict[str, tuple[str, str]], axis: int) -> dict[str, Figure]:
+    """kWh per site (``axis`` 0) or kind (1) over the month's assets."""
+    per: dict[str, list[Figure]] = {}
+    for name, f in energy.items():
+        per.setdefault(places[name][axis], []).append(f)
+    return {k: total(figs, "kWh") for k, figs in sorted(per.items())}

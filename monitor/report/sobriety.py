@@ -66,10 +66,13 @@ def collect(config: Config, db_path: str | Path, year: int, month: int, now: flo
                      eur=cost(kwh, tariff) if tariff else None, shares=_shares(figs), assets=len(figs),
                      previous_kwh=total(before, "kWh") if before else None)
 
+    def place(m: SobrietyMonth, asset: str) -> tuple[str, str]:
+        return m.places.get(asset) or places.get(asset, ("", "workstation"))
+
     def grouped(m: SobrietyMonth, axis: int) -> dict[str, list[Figure]]:
         out: dict[str, list[Figure]] = {}
         for asset, f in m.assets_kwh.items():
-            out.setdefault(places.get(asset, ("", "workstation"))[axis] or "sans site", []).append(f)
+            out.setdefault(place(m, asset)[axis] or "sans site", []).append(f)
         return out
 
     scopes = [scope("total", "total", list(cur.assets_kwh.values()), list(prev.assets_kwh.values()))]
@@ -82,9 +85,9 @@ def collect(config: Config, db_path: str | Path, year: int, month: int, now: flo
         scopes=tuple(scopes), indicators=tuple(_indicators(cur)),
         printers=tuple(_printers(config, cur, places)), gains=tuple(_gains(cur)),
         alerts=tuple(_alerts(cur, scopes[0])),
-        top=tuple(Consumer(rank=i, name=a, site=places.get(a, ("", ""))[0],
-                           kind=places.get(a, ("", "workstation"))[1], kwh=f,
-                           share=f.value / total_kwh if total_kwh > 0 else None)
+        top=tuple(Consumer(rank=i, name=a, site=place(cur, a)[0], kind=place(cur, a)[1], kwh=f,
+                           share=f.value / total_kwh if total_kwh > 0 else None, kgco2e=co2e(f, factor),
+                           eur=cost(f, tariff) if tariff else None)
                   for i, (a, f) in enumerate(cur.top, 1)),
         assets=tuple(sorted(cur.assets_kwh.items())),
         actions=tuple(Action(title=a.title, owner=a.owner, status=a.status, due=a.due) for a in cur.actions),
@@ -94,6 +97,7 @@ def collect(config: Config, db_path: str | Path, year: int, month: int, now: flo
                     for _, p in sorted(cur.pue.items(), key=lambda kv: (kv[0] != "fleet", kv[0]))),
         access_points=tuple(WifiAp(name=a.name, site=a.site, kwh=a.kwh, kwh_year=a.kwh_year,
                                    metered_hours=a.metered_s / 3600) for _, a in sorted(cur.access_points.items())),
+        unmetered=cur.unmetered,
         sources={k: f"{s.title} ({s.url})" if s.url else s.title for k, s in sorted(profiles.sources.items())})
 
 

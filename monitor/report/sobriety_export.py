@@ -80,6 +80,8 @@ def sobriety_csv(r: SobrietyReport) -> bytes:
         add("gain", "gain_kgco2e", scope, g.kgco2e, "kgCO2e", detail=g.baseline)
     for c in r.top:
         add("top", "energie_kwh", c.name, c.kwh, detail=f"rang {c.rank}")
+        add("top", "co2e_kg", c.name, c.kgco2e, "kgCO2e", detail=f"rang {c.rank}")
+        add("top", "cout_eur", c.name, c.eur, "EUR", detail=f"rang {c.rank}")
     for name, f in r.assets:
         add("equipement", "energie_kwh", name, f)
     for a in r.actions:
@@ -125,7 +127,8 @@ def sobriety_json(r: SobrietyReport) -> bytes:
                    "eur": figure_json(g.eur), "kgco2e": figure_json(g.kgco2e)} for g in r.gains],
         "alerts": list(r.alerts),
         "top": [{"rank": c.rank, "name": c.name, "site": c.site, "kind": c.kind, "kwh": figure_json(c.kwh),
-                 "share": c.share} for c in r.top],
+                 "kgco2e": figure_json(c.kgco2e), "eur": figure_json(c.eur), "share": c.share} for c in r.top],
+        "unmetered": list(r.unmetered),
         "assets": [{"name": n, "kwh": figure_json(f)} for n, f in r.assets],
         "actions": [{"title": a.title, "owner": a.owner, "status": a.status, "due": a.due or None}
                     for a in r.actions],

@@ -71,6 +71,8 @@ class Consumer:
     kind: str
     kwh: Figure
     share: float | None            # of the month's total
+    kgco2e: Figure | None = None
+    eur: Figure | None = None      # None without a configured tariff
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -138,6 +140,7 @@ class SobrietyReport:
     sources: dict[str, str]        # source id -> title (cited in the method appendix)
     rooms: tuple[Room, ...] = ()   # PUE per site, "fleet" first
     access_points: tuple[WifiAp, ...] = ()
+    unmetered: tuple[str, ...] = ()   # assets with neither a meter nor a kind profile (not counted)
 
     @property
     def label(self) -> str:

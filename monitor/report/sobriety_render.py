@@ -23,7 +23,8 @@ from .sobriety_model import Indicator, Scope, SobrietyReport
 PROVENANCE = {"measured": "mesuré", "modelled": "modélisé", "factor": "facteur (estimé)"}
 KINDS = {"workstation": "Postes de travail", "printer": "Imprimantes et copieurs", "total": "Total",
          "switch": "Commutateurs", "ups": "Onduleurs", "hypervisor": "Hyperviseurs", "server": "Serveurs",
-         "access_point": "Bornes Wi-Fi", "pdu": "PDU", "firewall": "Pare-feu"}
+         "access_point": "Bornes Wi-Fi", "pdu": "PDU", "firewall": "Pare-feu",
+         "pdu (non attribué)": "PDU, prises non attribuées", "autre": "Autres (hors configuration)"}
 ACTIONS = {"planned": "prévue", "in_progress": "en cours", "done": "réalisée", "dropped": "abandonnée"}
 DECIMALS = {"kWh": 2, "W": 1, "kgCO2e": 2, "EUR": 2, "kWh/page": 4, "kWh/an": 1, "ratio": 3, "PUE": 2}
 BARE = frozenset({"PUE"})      # dimensionless figures shown without a unit
@@ -230,11 +231,13 @@ def _alerts(r: SobrietyReport) -> str:
 
 def _top(r: SobrietyReport) -> str:
     rows = [[str(c.rank), c.name, c.site or fr.DASH, KINDS.get(c.kind, c.kind), value(c.kwh), spread(c.kwh),
-             prov(c.kwh), fr.percent(None if c.share is None else c.share * 100, 1)] for c in r.top]
+             prov(c.kwh), fr.percent(None if c.share is None else c.share * 100, 1), value(c.kgco2e),
+             value(c.eur)] for c in r.top]
     return _section("top", "Principaux consommateurs", [table(
         "Équipements les plus consommateurs du mois",
-        ["Rang", "Équipement", "Site", "Type", "Énergie", "Fourchette", "Provenance", "Part du total"],
-        rows, numeric=(0, 4, 7), empty="Aucun équipement avec une énergie connue.")])
+        ["Rang", "Équipement", "Site", "Type", "Énergie", "Fourchette", "Provenance", "Part du total",
+         "Émissions", "Coût"],
+        rows, numeric=(0, 4, 7, 8, 9), empty="Aucun équipement avec une énergie connue.")])
 
 
 def _actions(r: SobrietyReport) -> str:
@@ -268,6 +271,12 @@ FORMULAS = (
     "Hors horaires : une fenêtre est conforme si l’équipement y est resté allumé au plus le délai de "
     "grâce ; elle compte si les relevés en couvrent au moins la moitié ; taux = fenêtres conformes / "
     "fenêtres comptées.",
+    "Équipements mesurés (Redfish, prise de PDU, capteur, PoE) : énergie de leurs compteurs sur le mois, "
+    "moins l’énergie que leurs propres compteurs délivrent à d’autres équipements mesurés (PoE des bornes, "
+    "prises d’un PDU) ; un PDU dont l’entrée n’est attribuée à aucun équipement compte « prises non "
+    "attribuées » = entrée − prises attribuées. Les onduleurs n’entrent pas dans la consommation (leur "
+    "sortie est la charge du local, déjà comptée) : ils donnent le PUE. Sans mesure, la puissance moyenne "
+    "du profil du type si elle existe (facteur), sinon l’équipement n’est pas compté (listé ci-dessous).",
     "kgCO2e = kWh × facteur d’émission ; coût = kWh × tarif ; gains = référence − valeur du mois "
     "(négatif : dérive).",
     "Provenance : mesuré (compteur ou capteur), modélisé (état observé × profil, modèle), facteur "
@@ -295,7 +304,9 @@ def _method(r: SobrietyReport) -> str:
               ["Facteur", "Valeur", "Unité", "Fourchette", "Source", "Année"], factor_rows, numeric=(1, 5)),
         heading(3, "Sources"),
         "<ul>" + "".join(f"<li><code>{esc(s)}</code> : {esc(r.sources[s])}</li>" for s in cited) + "</ul>",
-        para(f"Profils énergétiques : data/energy_profiles.yml, version {r.profiles_version}.", "note")])
+        para(f"Profils énergétiques : data/energy_profiles.yml, version {r.profiles_version}.", "note"),
+        para("Équipements sans mesure ni profil, non comptés : " + (", ".join(r.unmetered) or "aucun") + ".",
+             "note")])
 
 
 def _annex(r: SobrietyReport) -> str:

@@ -334,3 +334,70 @@ def test_demo_config_with_an_empty_database(tmp_path: Path) -> None:
     assert kpis and all(i["status"] == "non mesuré" for i in kpis)
     assert "non mesuré" in files.html.decode()
     assert len(write_report(files, tmp_path / "out")) == (4 if pdf else 3)
+
+
+# --- every metered asset: a Redfish server, a hypervisor on a PDU outlet, a UPS ---------------------
+# October 2026, the meters runtime's readings on the 1st 00:00 and the 31st 00:00 (720 h), as
+# monitor/energy/sobriety_infra.record_meters stores them (the runtime path: tests/energy/
+# test_sobriety_scope.py):
+# * srv1 (mairie, server), Redfish 150 W: 108 kWh (measured);
+# * hv1 (ct, hypervisor) on outlet 1 of pdu1 at 300 W: 216 kWh; pdu1's inlet 500 W: 360 kWh, of which
+#   216 go to hv1 -> "pdu1 (non attribué)" 144 kWh (mairie);
+# * ups1 (mairie) input 900 W / output 800 W: 648 / 576 kWh, PUE 1.125, not in the consumption;
+# * fw1 (firewall) has no meter and no profile: listed, not counted.
+# Total 468 kWh (mairie 252, ct 216), 100 % measured; top: hv1 216 kWh = 9.9576 kgCO2e = 54 EUR.
+INFRA_NOW = ts("2026-11-22T09:00")
+
+
+@pytest.fixture(scope="module")
+def infra(tmp_path_factory: pytest.TempPathFactory) -> tuple[Config, Path]:
+    tmp = tmp_path_factory.mktemp("infra")
+    assets = (Asset(name="srv1", site="mairie", kind="server"), Asset(name="pdu1", site="mairie", kind="pdu"),
+              Asset(name="hv1", site="ct", kind="hypervisor"), Asset(name="ups1", site="mairie", kind="ups"),
+              Asset(name="fw1", site="mairie", kind="firewall"))
+    sob = SobrietySection(hours={"default": CalendarConf(kind="weekly", ranges={"mon-fri": ("08:00-19:00",)})},
+                          tariff=TariffConf(eur_per_kwh=0.25, source="Contrat EDF collectivités", year=2026))
+    cfg = Config(daemon=DaemonOptions(state_dir=str(tmp)), assets=assets, energy=EnergySection(
+        sobriety=sob, meters=MetersSection(feeds=(Feed(meter="pdu1", match={"outlet": "1"}, asset="hv1"),))))
+    db = connect(tmp / "vigie.db")
+    rec = Recorder(db, max_gap=600)
+    h = 720 * 3600.0
+    for t, k in ((ts("2026-10-01T00:00"), 0.0), (ts("2026-10-31T00:00"), 1.0)):
+        rec.meter("srv1", "srv1/server:chassis=1", "asset", t, 150 * h * k, h * k)
+        rec.meter("hv1", "pdu1/pdu_outlet:outlet=1,pdu=1", "asset", t, 300 * h * k, h * k)
+        rec.meter("pdu1", "pdu_input:inlet=1,pdu=1", "pdu_input", t, 500 * h * k, h * k)
+        rec.meter("ups1", "ups_input:line=1", "ups_input", t, 900 * h * k, h * k)
+        rec.meter("ups1", "ups_output:line=1", "ups_output", t, 800 * h * k, h * k)
+    db.close()
+    return cfg, tmp / "vigie.db"
+
+
+def test_scopes_by_kind_and_site_cover_every_metered_asset(infra) -> None:
+    cfg, db = infra
+    r = collect(cfg, db, 2026, 10, INFRA_NOW)
+    kinds = {s.name: s for s in r.scopes if s.axis == "kind"}
+    assert {k: s.kwh.value for k, s in kinds.items()} == pytest.approx(
+        {"server": 108.0, "hypervisor": 216.0, "pdu (non attribué)": 144.0})
+    assert {s.name: s.kwh.value for s in r.scopes if s.axis == "site"} == pytest.approx({"mairie": 252.0,
+                                                                                         "ct": 216.0})
+    assert r.scope("total", "total").kwh.value == pytest.approx(468.0)
+    assert r.scope("total", "total").shares == {"measured": 1.0, "modelled": 0.0, "factor": 0.0}
+    assert kinds["hypervisor"].eur.value == pytest.approx(54.0)
+    assert [(c.name, c.kind, c.site) for c in r.top] == [("hv1", "hypervisor", "ct"),
+                                                         ("pdu1 (non attribué)", "pdu (non attribué)", "mairie"),
+                                                         ("srv1", "server", "mairie")]
+    assert r.top[0].kgco2e.value == pytest.approx(216 * 0.0461) and r.top[0].eur.value == pytest.approx(54.0)
+    assert r.unmetered == ("fw1",)
+    (room,) = [x for x in r.rooms if x.site == "mairie"]
+    assert room.pue.value == pytest.approx(1.125) and room.output_kwh.value == pytest.approx(576.0)
+    html = build(cfg, db, 2026, 10, INFRA_NOW, pdf=False).html.decode()
+    assert "PDU, prises non attribuées" in html and "Hyperviseurs" in html and "Serveurs" in html
+    assert f"54,00{NNBSP}EUR" in html and "non comptés : fw1." in html
+    data = json.loads(build(cfg, db, 2026, 10, INFRA_NOW, pdf=False).json)
+    assert data["top"][0]["eur"]["value"] == pytest.approx(54.0) and data["unmetered"] == ["fw1"]
+
+
+def test_infra_regeneration_is_byte_identical(infra) -> None:
+    cfg, db = infra
+    assert build(cfg, db, 2026, 10, INFRA_NOW, pdf=False) == build(cfg, db, 2026, 10, INFRA_NOW + 86400 * 60,
+                                                                   pdf=False)
