@@ -45,10 +45,17 @@ HTTPS_TOKEN = "https://127.0.0.1:8443"
 REDFISH_TOKEN = "http://127.0.0.1:8000"
 PRISM_TOKEN = "http://127.0.0.1:9440"
 DEMO_FAST = "15s"
-#: the printer's lifetime page counter (prtMarkerLifeCount) made to advance: 0.5 page/s from the
-#: recorded value (snmpsim numeric variation; the rest of the recording is served verbatim).
-PRINTER = ("ricoh_mpc3002.snmprec", "1.3.6.1.2.1.43.10.2.1.4.1.1|65|",
-           "1.3.6.1.2.1.43.10.2.1.4.1.1|65:numeric|initial={value},rate=0.5")
+#: Recordings are snapshots: these counters are made to advance (snmpsim's numeric variation;
+#: the rest of each recording is served verbatim) so that counter-derived figures move as on a
+#: live device. (recording, OID, increase per second)
+ANIMATED = (
+    # the printer's lifetime page counter (prtMarkerLifeCount): one page every 2 s
+    ("ricoh_mpc3002.snmprec", "1.3.6.1.2.1.43.10.2.1.4.1.1", 0.5),
+    # the Raritan PDU's inlet and outlet-13 active energy (Wh) at their recorded power,
+    # 1665 W and 390 W (measurementsInlet/OutletSensorValue, sensors 5 and 8)
+    ("raritan-pdu_px3.snmprec", "1.3.6.1.4.1.13742.6.5.2.3.1.4.1.1.8", 1665 / 3600),
+    ("raritan-pdu_px3.snmprec", "1.3.6.1.4.1.13742.6.5.4.3.1.4.1.13.8", 390 / 3600),
+)
 #: recordings of the snmpsim-data package the demo serves besides the corpus (indexing all 114 of
 #: them takes minutes at first start): an Eaton 93E UPS (UPS-MIB) and an APC rack PDU (rPDU2).
 BUNDLED = ("UPS/eaton-93e-80", "UPS/apc-8932")
@@ -76,18 +83,23 @@ async def start_portal(workdir: Path) -> tuple[web.AppRunner, int, Path]:
     return runner, port, pki.ca_file
 
 
-def animate_printer(data: Path) -> bool:
-    """Make the printer recording's page counter advance (see :data:`PRINTER`)."""
-    f = data / PRINTER[0]
-    if not f.exists():
-        return False
-    lines = f.read_text(encoding="utf-8").splitlines()
-    for i, line in enumerate(lines):
-        if line.startswith(PRINTER[1]):
-            lines[i] = PRINTER[2].format(value=int(line[len(PRINTER[1]):]))
-            f.write_text("\n".join(lines) + "\n", encoding="utf-8")
-            return True
-    return False
+def animate(data: Path, counters: tuple[tuple[str, str, float], ...] = ANIMATED) -> int:
+    """Rewrite the recordings' lines of :data:`ANIMATED` as advancing counters; returns how many."""
+    done = 0
+    for name, oid, rate in counters:
+        f = data / name
+        if not f.exists():
+            continue
+        lines = f.read_text(encoding="utf-8").splitlines()
+        for i, line in enumerate(lines):
+            got_oid, _, rest = line.partition("|")
+            tag, _, value = rest.partition("|")
+            if got_oid == oid and tag.isdigit():
+                lines[i] = f"{oid}|{tag}:numeric|initial={int(value)},rate={rate:.6g}"
+                f.write_text("\n".join(lines) + "\n", encoding="utf-8")
+                done += 1
+                break
+    return done
 
 
 def _closed_tcp_port() -> int:
@@ -149,7 +161,7 @@ async def run_demo(*, listen: str = "127.0.0.1:9116", duration: float = 0.0,
     if data.exists():
         shutil.rmtree(data)
     names = simulator.prepare_data(data, sources, only={"snmpsim-data": BUNDLED})
-    animate_printer(data)
+    animate(data)
     _say(f"1/4 serving {len(names)} real recordings with snmpsim (first start indexes them)...")
     sim = await simulator.start_async(data, workdir=work / "snmpsim", timeout=120)
     runner = bmc = None

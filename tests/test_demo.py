@@ -26,13 +26,22 @@ def test_write_config_fills_the_peers_and_dates(tmp_path: Path) -> None:
                                                          "esxi-ct"}
 
 
-def test_animate_printer_only_touches_the_page_counter(tmp_path: Path) -> None:
-    rec = tmp_path / demo.PRINTER[0]
+def test_animate_only_touches_the_listed_counters(tmp_path: Path) -> None:
+    rec = tmp_path / "ricoh_mpc3002.snmprec"
     rec.write_text("1.3.6.1.2.1.1.1.0|4|Ricoh\n1.3.6.1.2.1.43.10.2.1.4.1.1|65|271871\n"
                    "1.3.6.1.2.1.43.10.2.1.5.1.1|2|3\n")
-    assert demo.animate_printer(tmp_path)
+    pdu = tmp_path / "raritan-pdu_px3.snmprec"
+    pdu.write_text("1.3.6.1.4.1.13742.6.5.2.3.1.4.1.1.5|66|1665\n"
+                   "1.3.6.1.4.1.13742.6.5.2.3.1.4.1.1.8|66|74057676\n"
+                   "1.3.6.1.4.1.13742.6.5.4.3.1.4.1.13.8|66|12711248\n")
+    assert demo.animate(tmp_path) == 3
     assert rec.read_text().splitlines() == [
         "1.3.6.1.2.1.1.1.0|4|Ricoh",
         "1.3.6.1.2.1.43.10.2.1.4.1.1|65:numeric|initial=271871,rate=0.5",
         "1.3.6.1.2.1.43.10.2.1.5.1.1|2|3"]
-    assert not demo.animate_printer(tmp_path / "elsewhere")
+    # energy (Wh) advances at the recorded power: 1665 W -> 0.4625 Wh/s
+    assert pdu.read_text().splitlines() == [
+        "1.3.6.1.4.1.13742.6.5.2.3.1.4.1.1.5|66|1665",
+        "1.3.6.1.4.1.13742.6.5.2.3.1.4.1.1.8|66:numeric|initial=74057676,rate=0.4625",
+        "1.3.6.1.4.1.13742.6.5.4.3.1.4.1.13.8|66:numeric|initial=12711248,rate=0.108333"]
+    assert demo.animate(tmp_path / "elsewhere") == 0
