@@ -16,6 +16,7 @@ from typing import Any, Mapping
 import yaml
 from yaml.constructor import SafeConstructor
 
+from monitor.config.source import compose_text
 from monitor.energy.figure import Figure, Provenance
 from monitor.errors import ConfigError
 
@@ -224,12 +225,7 @@ def _kind_profile(name: str, fields: Mapping[str, Any], base: KindProfile | None
 def parse_profiles(text: str, file: str = "<string>") -> EnergyProfiles:
     """Parse and validate the YAML text of an energy profiles file."""
     r = _Reader(file)
-    try:
-        root = yaml.compose(text)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        raise ConfigError(f"invalid YAML: {getattr(err, 'problem', err)}", file=file,
-                          line=mark.line + 1 if mark else None) from err
+    root = compose_text(text.encode("utf-8"), file)   # UTF-8 check, safe loader, line numbers
     if root is None:
         raise ConfigError("empty file", file=file)
     top = r.mapping(root, "", ("version", "sources", "kinds"), ("emission_factors", "models"))
@@ -283,6 +279,6 @@ def load_profiles(path: str | Path = DEFAULT_PATH) -> EnergyProfiles:
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")
-    except OSError as err:
-        raise ConfigError(f"cannot read energy profiles: {err.strerror}", file=str(p)) from err
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(f"cannot read energy profiles: {err}", file=str(p)) from err
     return parse_profiles(text, str(p))

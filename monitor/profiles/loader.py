@@ -8,6 +8,7 @@ from typing import Any, Callable
 
 import yaml
 
+from monitor.config.source import compose_file, compose_text
 from monitor.errors import ConfigError, ConfigErrors
 from monitor.profiles.model import (
     INDEX_KINDS, METRIC_TYPES, TIERS, TRANSFORM_KINDS, Group, IndexPart, LabelColumn, Match, Metric,
@@ -194,13 +195,11 @@ def _match(c: _Ctx, node: yaml.Node, path: str) -> Match:
 
 def load_profile_text(text: str, file: str = "<string>", *, prefixed: bool = True) -> Profile:
     """Parse one profile document. Raises ConfigError with file, line and option path."""
+    return _profile_from(compose_text(text.encode("utf-8"), file), file, prefixed=prefixed)
+
+
+def _profile_from(root: yaml.Node | None, file: str, *, prefixed: bool) -> Profile:
     c = _Ctx(file)
-    try:
-        root = yaml.compose(text)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        raise ConfigError(f"invalid YAML: {getattr(err, 'problem', err)}", file=file,
-                          line=mark.line + 1 if mark else None) from err
     if root is None:
         raise ConfigError("empty profile", file=file)
     m = c.mapping(root, "", ("name", "match", "groups"), ("description", "overrides"))
@@ -227,7 +226,8 @@ def load_profile_text(text: str, file: str = "<string>", *, prefixed: bool = Tru
 
 
 def load_profile_file(path: str | Path) -> Profile:
-    return load_profile_text(Path(path).read_text(encoding="utf-8"), str(path))
+    root = compose_file(Path(path), str(path))  # size cap, UTF-8 check, line numbers
+    return _profile_from(root, str(path), prefixed=True)
 
 
 def load_profiles(directory: str | Path) -> list[Profile]:
