@@ -26,6 +26,20 @@ class Bar:
     note: str = ""        # tooltip text (<title>)
 
 
+def wrap_label(label: str, width_px: float, char_px: float = 6.0) -> list[str]:
+    """At most two lines that fit ``width_px`` (split on spaces; the second is cut with "…")."""
+    max_chars = max(int(width_px / char_px), 4)
+    if len(label) <= max_chars:
+        return [label]
+    words, first = label.split(" "), ""
+    while words and len(f"{first} {words[0]}".strip()) <= max_chars:
+        first = f"{first} {words.pop(0)}".strip()
+    if not first:  # one long word
+        return [label[:max_chars - 1] + "…"]
+    rest = " ".join(words)
+    return [first, rest if len(rest) <= max_chars else rest[:max_chars - 1] + "…"]
+
+
 def _f(x: float) -> str:
     text = f"{x:.1f}"
     return text[:-2] if text.endswith(".0") else text
@@ -71,8 +85,11 @@ def bar_chart(bars: Sequence[Bar], *, ident: str, title: str, desc: str, lo: flo
             note = f"<title>{escape(b.note)}</title>" if b.note else ""
             out.append(f'<rect x="{_f(x)}" y="{_f(top)}" width="{_f(bw)}" height="{_f(h)}" '
                        f'fill="{colour}">{note}</rect>')
+        lines = wrap_label(b.label, step)
+        spans = "".join(f'<tspan x="{cx}" dy="{0 if k == 0 else 11}">{escape(t)}</tspan>'
+                        for k, t in enumerate(lines))
         out.append(f'<text x="{cx}" y="{_f(TOP + ph + 13)}" text-anchor="middle" '
-                   f'fill="{TEXT}">{escape(b.label)}</text>')
+                   f'fill="{TEXT}">{spans}</text>')
     if reference is not None and lo <= reference <= hi:
         yy = _f(y(reference))
         out.append(f'<line x1="{LEFT}" y1="{yy}" x2="{W - RIGHT}" y2="{yy}" stroke="{TEXT}" '
