@@ -22,7 +22,7 @@ from monitor.config.loader import load_config
 from monitor.config.model import Config
 from monitor.errors import ConfigError, VigieError
 from monitor.exporter import SnapshotCollector, make_app
-from monitor.extensions import DaemonContext, Extension, build_extensions
+from monitor.extensions import BUILDERS, DaemonContext, Extension, build_extensions
 from monitor.pipeline import AssetInfo, Pipeline
 from monitor.probes.registry import Resources, build_jobs
 from monitor.profiles.catalog import load_catalog
@@ -41,6 +41,43 @@ def inventory(config: Config) -> dict[str, AssetInfo]:
     return {a.name: AssetInfo(a.name, a.site, a.kind, a.parent) for a in config.assets}
 
 
+class _ExtensionGuard:
+    """Errors of an extension never stop the daemon: each is counted and logged once when a hook
+    starts failing (with its traceback) and once when it works again, not on every call."""
+
+    def __init__(self, metrics: SelfMetrics) -> None:
+        self._metrics = metrics
+        self._failing: set[tuple[str, str]] = set()
+
+    def failed(self, ext: Extension, hook: str, err: BaseException) -> None:
+        self._metrics.extension_errors[(ext.name, hook)] += 1
+        if (ext.name, hook) not in self._failing:
+            self._failing.add((ext.name, hook))
+            log.error("%s.%s failed (logged once until it works again): %s", ext.name, hook, err,
+                      exc_info=not isinstance(err, VigieError))
+
+    def worked(self, ext: Extension, hook: str) -> None:
+        if (ext.name, hook) in self._failing:
+            self._failing.discard((ext.name, hook))
+            log.info("%s.%s works again", ext.name, hook)
+
+    def call(self, ext: Extension, hook: str, *args: object) -> None:
+        try:
+            getattr(ext, hook)(*args)
+        except Exception as err:  # noqa: BLE001 - the boundary: an engine bug must not kill polling
+            self.failed(ext, hook, err)
+        else:
+            self.worked(ext, hook)
+
+    async def call_async(self, ext: Extension, hook: str, *args: object) -> None:
+        try:
+            await getattr(ext, hook)(*args)
+        except Exception as err:  # noqa: BLE001
+            self.failed(ext, hook, err)
+        else:
+            self.worked(ext, hook)
+
+
 class _Frozen:
     """A collector that replays families materialised in the event-loop thread."""
 
@@ -53,7 +90,7 @@ class _Frozen:
 
 class Daemon:
     def __init__(self, config_path: str | Path, *, wall: Callable[[], float] = time.time,
-                 notifier: Notifier | None = None) -> None:
+                 notifier: Notifier | None = None, extensions: tuple[str, ...] = BUILDERS) -> None:
         self.config_path = Path(config_path)
         self.wall = wall
         self.notifier = notifier or Notifier()
@@ -62,6 +99,8 @@ class Daemon:
         self.ready = False
         self.listen_port: int | None = None
         self.extensions: list[Extension] = []
+        self._guard = _ExtensionGuard(self.metrics)
+        self._builders = extensions
         self._stop = asyncio.Event()
 
     def request_stop(self) -> None:
@@ -83,12 +122,13 @@ class Daemon:
             ctx = DaemonContext(config=config, store=store, metrics=self.metrics, http=http,
                                 wall=self.wall, states=pipeline.states,
                                 snapshot=lambda: pipeline.snapshot)
-            self.extensions = extensions = build_extensions(ctx)
+            self.extensions = extensions = build_extensions(ctx, self._builders)
+            guard = self._guard
 
             def on_result(result) -> None:
                 pipeline.handle(result)
                 for ext in extensions:
-                    ext.on_result(result)
+                    guard.call(ext, "on_result", result)
 
             sched = Scheduler(on_result=on_result, metrics=self.metrics,
                               concurrency=config.daemon.concurrency,
@@ -144,7 +184,7 @@ class Daemon:
                 house_task.cancel()
                 await asyncio.gather(sched_task, house_task, return_exceptions=True)
                 for ext in extensions:
-                    await ext.close()
+                    await self._guard.call_async(ext, "close")
                 pipeline.flush()
                 store.stop_run(self.wall(), [a.name for a in self.config.assets])
                 store.close()
@@ -173,7 +213,7 @@ class Daemon:
         pipeline.set_assets(inventory(config))
         sched.set_jobs(jobs)
         for ext in self.extensions:
-            ext.reload(config)
+            self._guard.call(ext, "reload", config)
         self.metrics.reloads["success"] += 1
         log.info("configuration reloaded: %d assets, %d jobs", len(config.assets), len(jobs))
         self.notifier.ready()
@@ -193,8 +233,5 @@ class Daemon:
             except VigieError as err:
                 log.error("state store: %s", err)
             for ext in extensions:
-                try:
-                    await ext.tick(self.wall())
-                except VigieError as err:
-                    log.error("%s: %s", ext.name, err)
+                await self._guard.call_async(ext, "tick", self.wall())
             self.notifier.watchdog()

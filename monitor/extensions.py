@@ -60,9 +60,9 @@ BUILDERS = ("monitor.sla.runtime:build", "monitor.energy.runtime:build",
             "monitor.export.influx:build")
 
 
-def build_extensions(ctx: DaemonContext) -> list[Extension]:
+def build_extensions(ctx: DaemonContext, builders: tuple[str, ...] = BUILDERS) -> list[Extension]:
     out = []
-    for spec in BUILDERS:
+    for spec in builders:
         module, _, func = spec.partition(":")
         ext = getattr(importlib.import_module(module), func)(ctx)
         if ext is not None:

@@ -60,6 +60,7 @@ class SelfMetrics:
         self.in_flight = 0
         self.jobs = 0
         self.reloads: Counter[str] = Counter()
+        self.extension_errors: Counter[tuple[str, str]] = Counter()
         self._proc = psutil.Process()
 
     def observe(self, result: Result) -> None:
@@ -102,6 +103,9 @@ class SelfMetrics:
                        {(k,): v for k, v in self.counter_discontinuities.items()})
         yield _counter("vigie_config_reloads", "Configuration reloads by result.", ["result"],
                        {(k,): v for k, v in self.reloads.items()})
+        yield _counter("vigie_extension_errors", "Errors raised by the SLA/energy extensions, by "
+                       "extension and hook (the daemon logs them and goes on).",
+                       ["extension", "hook"], self.extension_errors)
         lag = HistogramMetricFamily("vigie_scheduler_lag_seconds",
                                     "Delay between a poll's due time and its start.")
         buckets, total = self.lag.export()

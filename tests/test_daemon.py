@@ -127,3 +127,45 @@ async def test_daemon_polls_exports_reloads_and_stops(tmp_path, snmpd, portal):
 
 async def _true(value):
     return bool(value)
+
+
+class Broken:
+    """An extension whose hooks raise: the daemon must log once, count, and keep polling."""
+
+    name = "broken"
+
+    def collectors(self):
+        return ()
+
+    def routes(self):
+        return ()
+
+    def on_result(self, result):
+        raise KeyError("engine bug")
+
+    async def tick(self, now):
+        raise RuntimeError("tick bug")
+
+    def reload(self, config):
+        pass
+
+    async def close(self):
+        pass
+
+
+def broken_extension(ctx):
+    return Broken()
+
+
+async def test_a_failing_extension_never_stops_polling(tmp_path, snmpd, portal, caplog):
+    cfg = write_config(tmp_path, snmpd, portal)
+    daemon = Daemon(cfg, extensions=("tests.test_daemon:broken_extension",))
+    task = asyncio.create_task(daemon.run())
+    assert await wait_for(lambda: _true(daemon.metrics.extension_errors[("broken", "on_result")] >= 4))
+    assert daemon.metrics.outcomes[("snmp", "ok")] >= 2            # polling went on
+    text = await scrape(daemon.listen_port)
+    assert 'vigie_extension_errors_total{extension="broken",hook="on_result"}' in text
+    daemon.request_stop()
+    await asyncio.wait_for(task, 30)
+    logged = [r for r in caplog.records if "broken.on_result failed" in r.getMessage()]
+    assert len(logged) == 1                                          # once, not per poll
