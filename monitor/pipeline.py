@@ -11,6 +11,7 @@ The scheduler hands every Result to :meth:`Pipeline.handle` (event-loop thread).
 from __future__ import annotations
 
 import logging
+import math
 import time
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -43,14 +44,38 @@ def counter_key(asset: str, probe: str, name: str, labels: Labels) -> str:
 
 class _Counters:
     """Wrap/reset state of the counters of one (asset, probe), kept compact: a raw value per
-    series, an offset only for the few series that wrapped or reset, one uptime per poll."""
+    series, an offset only for the few series that wrapped or reset, the device uptime of the
+    last poll, and the series not read since the device last restarted (``stale``: a series
+    missing from a partial poll must still see that restart when it comes back)."""
 
-    __slots__ = ("raw", "offset", "uptime")
+    __slots__ = ("raw", "offset", "uptime", "stale")
 
     def __init__(self) -> None:
         self.raw: dict[tuple[str, Labels], float] = {}
         self.offset: dict[tuple[str, Labels], float] = {}
         self.uptime: float | None = None
+        self.stale: set[tuple[str, Labels]] = set()
+
+    def observe_uptime(self, uptime: float | None) -> None:
+        """Called once per poll, before its counters: a restart makes every series stale."""
+        if uptime is None:
+            return
+        if self.uptime is not None and uptime < self.uptime:
+            self.stale = set(self.raw)
+        self.uptime = uptime
+
+    def previous(self, key: tuple[str, Labels]) -> counters.CounterState | None:
+        raw = self.raw.get(key)
+        if raw is None:
+            return None
+        # A series last read before a restart carries an uptime the device has gone below.
+        before = math.inf if key in self.stale else self.uptime
+        return counters.CounterState(raw, self.offset.get(key, 0.0), before)
+
+    def state(self, key: tuple[str, Labels]) -> counters.CounterState:
+        prev = self.previous(key)
+        assert prev is not None
+        return prev
 
 
 class Pipeline:
@@ -103,7 +128,14 @@ class Pipeline:
         if result.asset not in self._assets:
             return
         self._metrics.observe(result)
-        samples = tuple(self._monotonic(result, s) for s in result.samples)
+        pkey = (result.asset, result.probe)
+        c = self._counters.get(pkey)
+        if c is None and any(s.type == "counter" and s.bits for s in result.samples):
+            c = self._counters[pkey] = _Counters()
+        if c is not None:
+            c.observe_uptime(result.uptime)
+        samples = tuple(self._monotonic(c, pkey, result.uptime, s) if c is not None else s
+                        for s in result.samples)
         now = self._wall()
         # Only the verdict is kept for the state; the samples live in the view.
         self._results[result.asset][result.probe] = Result(result.probe, result.asset,
@@ -112,25 +144,20 @@ class Pipeline:
             result.ok, str(result.reason), result.duration, now, samples)
         self._update([result.asset], ts=now, source=result.asset)
 
-    def _monotonic(self, result: Result, sample: Sample) -> Sample:
+    def _monotonic(self, c: _Counters, pkey: tuple[str, str], uptime: float | None,
+                   sample: Sample) -> Sample:
         """The exported form of a sample: device counters become wrap/reset-aware totals."""
         if sample.type != "counter" or not sample.bits:
             return sample
-        pkey = (result.asset, result.probe)
-        c = self._counters.get(pkey)
-        if c is None:
-            c = self._counters[pkey] = _Counters()
         key = (sample.name, sample.labels)
-        raw = c.raw.get(key)
-        if raw is None:
+        prev = c.previous(key)
+        if prev is None:
             prev = self._persisted.pop(counter_key(*pkey, *key), None)
-        else:
-            prev = counters.CounterState(raw, c.offset.get(key, 0.0), c.uptime)
-        new, event = counters.advance(prev, sample.value, sample.bits, result.uptime)
+        c.stale.discard(key)
+        new, event = counters.advance(prev, sample.value, sample.bits, uptime)
         if event is not counters.Discontinuity.NONE:
             self._metrics.counter_discontinuities[str(event)] += 1
         c.raw[key] = new.raw
-        c.uptime = result.uptime
         if new.offset:
             c.offset[key] = new.offset
         self._dirty.add(pkey)
@@ -183,9 +210,8 @@ class Pipeline:
             c = self._counters.get(pkey)
             if c is None:
                 continue
-            for key, raw in c.raw.items():
-                rows[counter_key(*pkey, *key)] = counters.CounterState(
-                    raw, c.offset.get(key, 0.0), c.uptime)
+            for key in c.raw:
+                rows[counter_key(*pkey, *key)] = c.state(key)
         self._store.save_counters(rows, self._wall())
         self._dirty = set()
 

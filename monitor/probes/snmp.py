@@ -148,7 +148,9 @@ def _num(value: Value | None) -> float | None:
 
 
 def _uptime(values: dict[str, Value]) -> float | None:
-    for oid in (SYS_UPTIME, HR_SYSTEM_UPTIME):
+    """Device uptime in seconds: the host's (hrSystemUptime) first, since its counters restart
+    with the host, not with the SNMP agent (sysUpTime restarts with snmpd alone)."""
+    for oid in (HR_SYSTEM_UPTIME, SYS_UPTIME):
         ticks = _num(values.get(oid))
         if ticks is not None:
             return ticks / 100.0
