@@ -20,7 +20,7 @@ from prometheus_client import CollectorRegistry
 
 from monitor.config.loader import load_config
 from monitor.config.model import Config
-from monitor.errors import ConfigError, VigieError
+from monitor.errors import VigieError
 from monitor.exporter import SnapshotCollector, make_app
 from monitor.extensions import BUILDERS, DaemonContext, Extension, build_extensions
 from monitor.pipeline import AssetInfo, Pipeline
@@ -38,7 +38,8 @@ HEARTBEAT_SECONDS = 10.0
 
 
 def inventory(config: Config) -> dict[str, AssetInfo]:
-    return {a.name: AssetInfo(a.name, a.site, a.kind, a.parent) for a in config.assets}
+    return {a.name: AssetInfo(a.name, a.site, a.kind, a.parent, frozenset(a.probes.enabled()))
+            for a in config.assets}
 
 
 class _ExtensionGuard:
@@ -101,6 +102,8 @@ class Daemon:
         self.extensions: list[Extension] = []
         self._guard = _ExtensionGuard(self.metrics)
         self._builders = extensions
+        self._reload_task: asyncio.Task | None = None
+        self._reload_again = False
         self._stop = asyncio.Event()
 
     def request_stop(self) -> None:
@@ -163,11 +166,10 @@ class Daemon:
             loop = asyncio.get_running_loop()
             loop.add_signal_handler(signal.SIGTERM, self._stop.set)
             loop.add_signal_handler(signal.SIGINT, self._stop.set)
-            loop.add_signal_handler(signal.SIGHUP, lambda: asyncio.ensure_future(
-                self.reload(res, pipeline, sched)))
+            loop.add_signal_handler(signal.SIGHUP, lambda: self._request_reload(res, pipeline, sched))
             sched_task = asyncio.create_task(sched.run(), name="scheduler")
-            house_task = asyncio.create_task(self._housekeeping(store, pipeline, extensions),
-                                             name="housekeeping")
+            house_task = asyncio.create_task(
+                self._housekeeping(store, pipeline, extensions, sched_task), name="housekeeping")
             self.ready = True
             self.notifier.ready()
             self.notifier.status(f"polling {len(config.assets)} assets")
@@ -179,6 +181,9 @@ class Daemon:
                 log.info("stopping")
                 for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
                     loop.remove_signal_handler(sig)
+                if self._reload_task is not None:  # never apply a config to a closing store
+                    self._reload_task.cancel()
+                    await asyncio.gather(self._reload_task, return_exceptions=True)
                 await sched.stop()
                 sched_task.cancel()
                 house_task.cancel()
@@ -190,27 +195,40 @@ class Daemon:
                 store.close()
                 await runner.cleanup()
 
+    def _request_reload(self, res: Resources, pipeline: Pipeline, sched: Scheduler) -> None:
+        """SIGHUP: one reload at a time, in order; a SIGHUP during a reload runs one more after."""
+        if self._reload_task is not None and not self._reload_task.done():
+            self._reload_again = True
+            return
+
+        async def reloads() -> None:
+            while True:
+                self._reload_again = False
+                await self.reload(res, pipeline, sched)
+                if not self._reload_again:
+                    return
+
+        self._reload_task = asyncio.create_task(reloads(), name="reload")
+
     async def reload(self, res: Resources, pipeline: Pipeline, sched: Scheduler) -> bool:
         """Load the config again; install it only if it is valid and every probe builds."""
         self.notifier.reloading()
+        old_profiles = res.profiles
         try:
             config = await asyncio.to_thread(load_config, self.config_path)
-            profiles = await asyncio.to_thread(load_catalog, config)
-            old_profiles, res.profiles = res.profiles, profiles
-            try:
-                jobs = build_jobs(config, res)
-            except VigieError:
-                res.profiles = old_profiles
-                raise
-        except (ConfigError, VigieError) as err:
+            res.profiles = await asyncio.to_thread(load_catalog, config)
+            jobs = build_jobs(config, res)
+        except Exception as err:  # noqa: BLE001 - whatever failed, the running config stays
+            res.profiles = old_profiles
             self.metrics.reloads["failure"] += 1
-            log.error("reload failed, keeping the running configuration:\n%s", err)
+            log.error("reload failed, keeping the running configuration:\n%s", err,
+                      exc_info=not isinstance(err, VigieError))
             self.notifier.ready()
             return False
         if self.config and config.daemon.listen != self.config.daemon.listen:
             log.warning("daemon.listen changed: takes effect at the next restart")
         self.config = config
-        pipeline.set_assets(inventory(config))
+        pipeline.set_assets(inventory(config), ts=self.wall())
         sched.set_jobs(jobs)
         for ext in self.extensions:
             self._guard.call(ext, "reload", config)
@@ -219,14 +237,22 @@ class Daemon:
         self.notifier.ready()
         return True
 
-    async def _housekeeping(self, store: Store, pipeline: Pipeline,
-                            extensions: list[Extension]) -> None:
+    async def _housekeeping(self, store: Store, pipeline: Pipeline, extensions: list[Extension],
+                            sched_task: asyncio.Task) -> None:
+        """Heartbeat, flushes and extension ticks; the systemd watchdog is fed only while the
+        scheduler runs, and before the (possibly slow) ticks."""
         interval = HEARTBEAT_SECONDS
         wd = self.notifier.watchdog_interval()
         if wd:
             interval = min(interval, wd)
         while True:
             await asyncio.sleep(interval)
+            if sched_task.done():
+                log.error("the scheduler stopped: %r; no more watchdog pings, systemd will "
+                          "restart Vigie", sched_task.exception() if not sched_task.cancelled()
+                          else "cancelled")
+                return
+            self.notifier.watchdog()
             try:
                 store.heartbeat(self.wall())
                 pipeline.flush()
@@ -234,4 +260,3 @@ class Daemon:
                 log.error("state store: %s", err)
             for ext in extensions:
                 await self._guard.call_async(ext, "tick", self.wall())
-            self.notifier.watchdog()

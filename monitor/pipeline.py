@@ -21,7 +21,7 @@ from monitor import counters, state
 from monitor.exporter import EMPTY, AssetView, ProbeView, Snapshot
 from monitor.probes.base import Result, Sample
 from monitor.selfmetrics import SelfMetrics
-from monitor.store import Store, Transition
+from monitor.store import Store, StoreError, Transition
 
 Labels = tuple[tuple[str, str], ...]
 
@@ -34,6 +34,7 @@ class AssetInfo:
     site: str
     kind: str
     parent: str | None = None
+    probes: frozenset[str] | None = None   # probe kinds configured (None: whatever reports)
 
 
 def counter_key(asset: str, probe: str, name: str, labels: Labels) -> str:
@@ -87,6 +88,8 @@ class Pipeline:
         self._persisted = store.load_counters()   # consumed as series are first seen
         self._counters: dict[tuple[str, str], _Counters] = {}
         self._dirty: set[tuple[str, str]] = set()
+        self._pending: list[Transition] = []      # transitions not yet in the store
+        self._store_failing = False
         self._results: dict[str, dict[str, Result]] = {}
         self._probe_views: dict[str, dict[str, ProbeView]] = {}
         self._views: dict[str, AssetView] = {}
@@ -94,28 +97,39 @@ class Pipeline:
         self._snapshot: Snapshot = EMPTY
         self.set_assets(assets)
 
-    def set_assets(self, assets: Mapping[str, AssetInfo]) -> None:
-        """(Re)define the inventory; results of removed assets are dropped."""
+    def set_assets(self, assets: Mapping[str, AssetInfo], *, ts: float | None = None) -> None:
+        """(Re)define the inventory. Results of removed assets and of probes no longer
+        configured are dropped. On a reload (``ts`` given) the state changes this causes are
+        recorded, and removed assets become unmeasured from ``ts``."""
+        removed = [n for n in self._states if n not in assets]
         self._assets = dict(assets)
         self._children: dict[str, list[str]] = {name: [] for name in self._assets}
         for name, info in self._assets.items():
             if info.parent in self._children:
                 self._children[info.parent].append(name)
-        self._results = {a: r for a, r in self._results.items() if a in self._assets}
-        self._probe_views = {a: r for a, r in self._probe_views.items() if a in self._assets}
-        self._counters = {k: c for k, c in self._counters.items() if k[0] in self._assets}
+
+        def keep(asset: str, probe: str) -> bool:
+            info = self._assets.get(asset)
+            return info is not None and (info.probes is None or probe in info.probes)
+
+        self._results = {a: {k: r for k, r in rs.items() if keep(a, k)}
+                         for a, rs in self._results.items() if a in self._assets}
+        self._probe_views = {a: {k: v for k, v in vs.items() if keep(a, k)}
+                             for a, vs in self._probe_views.items() if a in self._assets}
+        self._counters = {k: c for k, c in self._counters.items() if keep(*k)}
         for name in self._assets:
             self._results.setdefault(name, {})
             self._probe_views.setdefault(name, {})
-            if name not in self._states:
-                last = self._store.last_state(name)
-                self._states[name] = (last.state, last.reason) if last else (state.UNMEASURED, "")
+            self._states.setdefault(name, (state.UNMEASURED, ""))
+        if ts is not None:
+            self._pending.extend(Transition(n, ts, state.UNMEASURED, "removed from the inventory")
+                                 for n in removed if self._states[n][0] != state.UNMEASURED)
         self._states = {a: s for a, s in self._states.items() if a in self._assets}
         roots = [n for n, a in self._assets.items() if a.parent not in self._assets]
         self._views = {}
-        self._update(roots, ts=None, source=None)
+        self._update(roots, ts=ts, source=None)
         leftovers = [n for n in self._assets if n not in self._views]  # dependency cycles
-        self._update(leftovers, ts=None, source=None)
+        self._update(leftovers, ts=ts, source=None)
 
     @property
     def snapshot(self) -> Snapshot:
@@ -196,13 +210,31 @@ class Pipeline:
             if st != previous or ts is None:
                 queue.extend(self._children[name])
         if changes:
-            self._store.record_transitions(changes)
+            self._pending.extend(changes)
+            self._write_transitions()
         self._views = views
         self._snapshot = MappingProxyType(views)
 
+    def _write_transitions(self) -> None:
+        """Write pending transitions; on a store error keep them for the next try (flush), so
+        none is lost while the database is locked or full. Logged once per failure episode."""
+        try:
+            self._store.record_transitions(self._pending)
+        except StoreError as err:
+            if not self._store_failing:
+                log.error("state store: %s (transitions kept in memory, retried)", err)
+            self._store_failing = True
+            return
+        if self._store_failing:
+            log.info("state store writable again: %d transition(s) written", len(self._pending))
+        self._store_failing = False
+        self._pending = []
+
     def flush(self) -> None:
-        """Persist the counter state of the probes polled since the last flush (called
-        periodically and at stop)."""
+        """Persist pending transitions and the counter state of the probes polled since the
+        last flush (called periodically and at stop). Raises StoreError for counters."""
+        if self._pending:
+            self._write_transitions()
         if not self._dirty:
             return
         rows = {}

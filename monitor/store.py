@@ -60,7 +60,10 @@ class Store:
         try:
             if self.path != ":memory:":
                 Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            # A short busy timeout: the daemon's event loop must not wait long on a CLI's lock;
+            # a failed write raises StoreError and the caller keeps what it could not write.
+            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
+                                       timeout=1.0)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
@@ -86,15 +89,20 @@ class Store:
                     self._db.execute("UPDATE runs SET stopped = heartbeat WHERE id = ?", (row[0],))
                 for asset in assets:
                     last = self.last_state(asset)
-                    if last is not None and last.state != "unmeasured" and last.ts <= gap_start:
+                    if last is not None and last.state != "unmeasured":
+                        # A transition written after the last heartbeat proves the daemon ran
+                        # until then: the blind time starts at the later of the two.
                         self._db.execute("INSERT INTO transitions VALUES (?, ?, 'unmeasured', ?)",
-                                         (asset, gap_start, "daemon not running"))
+                                         (asset, max(gap_start, last.ts), "daemon not running"))
             cur = self._db.execute("INSERT INTO runs (started, heartbeat) VALUES (?, ?)", (now, now))
             self._run_id = cur.lastrowid
 
     def heartbeat(self, now: float) -> None:
         if self._run_id is not None:
-            self._db.execute("UPDATE runs SET heartbeat = ? WHERE id = ?", (now, self._run_id))
+            try:
+                self._db.execute("UPDATE runs SET heartbeat = ? WHERE id = ?", (now, self._run_id))
+            except sqlite3.Error as err:
+                raise StoreError(f"heartbeat not written: {err}") from err
 
     def stop_run(self, now: float, assets: Iterable[str]) -> None:
         """Clean stop: every asset becomes unmeasured from now on."""
@@ -161,12 +169,16 @@ class _Tx:
         self._db = db
 
     def __enter__(self) -> None:
-        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as err:
+            raise StoreError(f"state database busy or unwritable: {err}") from err
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is None:
-            self._db.execute("COMMIT")
-        else:
-            self._db.execute("ROLLBACK")
+        try:
+            self._db.execute("COMMIT" if exc_type is None else "ROLLBACK")
+        except sqlite3.Error as err:
+            if exc_type is None:
+                raise StoreError(f"state database commit failed: {err}") from err
         if isinstance(exc, sqlite3.Error):
             raise StoreError(f"state database write failed: {exc}") from exc

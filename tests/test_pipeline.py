@@ -106,3 +106,39 @@ def test_reboot_resets_every_counter_of_the_poll_and_later_the_missing_ones(tmp_
     p2.handle(Result("snmp", "sw", Reason.OK, 0.1, [counter("a", 40), counter("c", 7)], uptime=90.0))
     totals = {s.name: s.value for s in p2.snapshot["sw"].probes["snmp"].samples}
     assert totals == {"a": 1_100_040, "c": 500_007}      # c: reset seen, not a wrap
+
+
+def test_transitions_survive_a_locked_store(tmp_path):
+    import sqlite3
+    store = Store(tmp_path / "s.db")
+    p = Pipeline(assets={"a": AssetInfo("a", "s", "server")}, store=store, metrics=SelfMetrics(),
+                 wall=Clock(100.0))
+    locker = sqlite3.connect(tmp_path / "s.db", isolation_level=None)
+    locker.execute("BEGIN EXCLUSIVE")                  # e.g. a CLI holding the write lock
+    p.handle(Result("icmp", "a", Reason.OK, 0.1))      # up: cannot be written now
+    assert p.states()["a"][0] == "up"
+    assert list(store.transitions("a")) == []
+    locker.execute("ROLLBACK")
+    p.flush()                                           # written at the next flush
+    assert [t.state for t in store.transitions("a")] == ["up"]
+
+
+def test_reload_drops_removed_probes_and_records_removed_assets(tmp_path):
+    store = Store(tmp_path / "s.db")
+    clock = Clock(10.0)
+    both = frozenset({"icmp", "http"})
+    p = Pipeline(assets={"a": AssetInfo("a", "s", "service", probes=both),
+                         "b": AssetInfo("b", "s", "server", probes=frozenset({"icmp"}))},
+                 store=store, metrics=SelfMetrics(), wall=clock)
+    p.handle(Result("icmp", "a", Reason.OK, 0.1))
+    p.handle(Result("http", "a", Reason.BAD_STATUS, 0.1))
+    p.handle(Result("icmp", "b", Reason.OK, 0.1))
+    assert p.states()["a"][0] == "down"
+    # the failing http check is taken off "a", and "b" leaves the inventory
+    p.set_assets({"a": AssetInfo("a", "s", "service", probes=frozenset({"icmp"}))}, ts=20.0)
+    assert p.states() == {"a": ("up", "")}
+    assert set(p.snapshot["a"].probes) == {"icmp"}
+    p.flush()
+    rows = [(t.asset, t.ts, t.state) for t in store.transitions()]
+    assert rows == [("a", 10.0, "up"), ("a", 10.0, "down"), ("a", 20.0, "up"),
+                    ("b", 10.0, "up"), ("b", 20.0, "unmeasured")]

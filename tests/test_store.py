@@ -35,3 +35,14 @@ def test_clean_stop_marks_unmeasured(tmp_path):
 def test_wal_mode(tmp_path):
     s = Store(tmp_path / "w.db")
     assert s._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_transition_after_the_last_heartbeat_still_ends_at_the_crash(tmp_path):
+    s = Store(tmp_path / "c.db")
+    s.start_run(1000.0, ["a"])
+    s.heartbeat(1010.0)
+    s.record_transitions([Transition("a", 1013.0, "down", "icmp: timeout")])
+    s.close()  # crash at ~1013
+    s = Store(tmp_path / "c.db")
+    s.start_run(5000.0, ["a"])
+    assert [(t.ts, t.state) for t in s.transitions("a")] == [(1013.0, "down"), (1013.0, "unmeasured")]
