@@ -10,6 +10,8 @@ from monitor.probes.http import make_session
 from monitor.config.loader import load_config
 from monitor.probes.base import Result
 from monitor.probes.registry import BUILDERS, Resources
+from monitor.scheduler import Job, Scheduler
+from monitor.selfmetrics import SelfMetrics
 from monitor.profiles.catalog import load_catalog
 from monitor.snmp.client import SnmpClient
 
@@ -44,11 +46,14 @@ async def probe_asset(config_path: str, asset_name: str, *, only: str | None = N
         out.write(f"asset {asset_name} has no {only or ''} probe enabled\n")
         return 2
     worst = 0
+    # The daemon's own guard: the poll deadline, and a probe bug reported as a result.
+    sched = Scheduler(on_result=lambda _r: None, metrics=SelfMetrics(),
+                      deadline=config.daemon.poll_deadline)
     async with SnmpClient() as snmp, make_session() as http:
         res = Resources(snmp=snmp, http=http, profiles=load_catalog(config))
         for kind in kinds:
             _, run = BUILDERS[kind](config, asset, res)
-            result = await run("all")
+            result = await sched.run_once(Job(asset=asset.name, probe=kind, run=run, fast=60.0))
             format_result(result, out)
             worst = worst if result.ok else 1
     return worst

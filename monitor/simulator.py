@@ -64,6 +64,7 @@ class Simulator:
     data_dir: Path
     process: subprocess.Popen
     communities: tuple[str, ...]
+    log: Path
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -96,6 +97,23 @@ def prepare_data(target: Path, sources: Iterable[tuple[Path, str]],
     return names
 
 
+def _let_nobody_in(dirs: list[Path]) -> None:
+    """snmpsim runs as nobody: it must traverse to its data and cache. Directories under the
+    system temp dir (pytest's are 0700) are opened for traversal; anywhere else a closed parent
+    is an error, never silently opened (think of /root)."""
+    tmp = Path(tempfile.gettempdir()).resolve()
+    for d in dirs:
+        for parent in [d.resolve(), *d.resolve().parents]:
+            mode = parent.stat().st_mode
+            if mode & 0o001:
+                continue
+            if parent == tmp or tmp in parent.parents:
+                os.chmod(parent, mode | 0o005)
+            else:
+                raise SimulatorError(f"{parent} is closed to other users and snmpsim runs as "
+                                     f"nobody: use a work directory under {tmp}")
+
+
 def start(data_dir: Path, *, host: str = "127.0.0.1", port: int | None = None,
           workdir: Path | None = None, timeout: float = 60.0,
           log: Path | None = None) -> Simulator:
@@ -115,15 +133,14 @@ def start(data_dir: Path, *, host: str = "127.0.0.1", port: int | None = None,
         for p in [work, cache, *data_dir.rglob("*"), data_dir]:
             os.chmod(p, 0o755 if p.is_dir() else 0o644)
         shutil.chown(cache, "nobody", "nogroup")
-        for parent in [work, *work.parents, data_dir, *data_dir.parents]:
-            mode = parent.stat().st_mode
-            if not mode & 0o001:
-                os.chmod(parent, mode | 0o005)
-    logf = open(log or work / "snmpsim.log", "ab")
-    proc = subprocess.Popen(cmd, stdout=logf, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        _let_nobody_in([work, data_dir])
+    log_path = log or work / "snmpsim.log"
+    with open(log_path, "ab") as logf:  # the child keeps its own descriptor
+        proc = subprocess.Popen(cmd, stdout=logf, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL)
     communities = tuple(sorted(str(f.relative_to(data_dir)).split(".snmprec")[0]
                                for f in data_dir.rglob("*.snmprec*")))
-    sim = Simulator(host, port, data_dir, proc, communities)
+    sim = Simulator(host, port, data_dir, proc, communities, log_path)
     _wait_ready(sim, communities[0] if communities else "public", timeout)
     return sim
 
@@ -138,7 +155,7 @@ def _wait_ready(sim: Simulator, community: str, timeout: float) -> None:
         while time.monotonic() < deadline:
             if sim.process.poll() is not None:
                 raise SimulatorError(f"snmpsim exited with code {sim.process.returncode}; "
-                                     f"see {sim.data_dir.parent}/snmpsim.log")
+                                     f"see {sim.log}")
             try:
                 s.sendto(request, (sim.host, sim.port))
                 s.recvfrom(65535)
