@@ -80,6 +80,10 @@ class _Endpoint(asyncio.DatagramProtocol):
                 entry[0].set_result(Reason.REFUSED if refused else Reason.UNREACHABLE)
 
 
+#: clean bulk replies at a reduced max-repetitions before it is allowed to double again
+REGROW_AFTER = 50
+
+
 class SnmpClient:
     """Owns the shared v1/v2c sockets (one per address family), the v3 engine, the
     request-id counter and what was learned about each device's max-repetitions."""
@@ -88,6 +92,7 @@ class SnmpClient:
         self._endpoints: dict[int, _Endpoint] = {}
         self._next_id = secrets.randbelow(2**30) + 1
         self._max_reps: dict[tuple[str, int], int] = {}
+        self._clean: dict[tuple[str, int], int] = {}  # clean bulk replies since the last cut
         self._v3: object | None = None  # monitor.snmp.v3.V3Engine, created on first v3 target
         self._lock = asyncio.Lock()
 
@@ -129,6 +134,24 @@ class SnmpClient:
 
     def remember_max_repetitions(self, host: str, port: int, value: int) -> None:
         self._max_reps[(host, port)] = max(1, value)
+        self._clean[(host, port)] = 0
+
+    def note_clean_bulk(self, host: str, port: int, ceiling: int) -> None:
+        """A bulk reply came back whole at the learned value. After :data:`REGROW_AFTER` of
+        them the value doubles again, up to the configured one: a few lost packets must not
+        leave a device walked one row per PDU for ever."""
+        key = (host, port)
+        learned = self._max_reps.get(key)
+        if learned is None:
+            return
+        clean = self._clean.get(key, 0) + 1
+        if clean >= REGROW_AFTER:
+            grown, clean = min(ceiling, learned * 2), 0
+            if grown >= ceiling:
+                del self._max_reps[key]
+            else:
+                self._max_reps[key] = grown
+        self._clean[key] = clean
 
     def stray_datagrams(self) -> int:
         return sum(ep.stray for ep in self._endpoints.values())

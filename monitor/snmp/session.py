@@ -156,6 +156,8 @@ class Session:
                 out.reason = Reason.BAD_RESPONSE
                 out.detail = f"error-status {reply.error_status} after {last}"
                 return out
+            if bulk and not shrunk:
+                self.client.note_clean_bulk(host, port, self.target.max_repetitions)
             if not reply.varbinds:
                 return out
             rows = out.rows
