@@ -108,7 +108,11 @@ async def _check_probes(path: str) -> int:
     config = load_config(path)
     profiles = load_catalog(config)
     async with SnmpClient() as snmp, make_session() as http:
-        jobs = build_jobs(config, Resources(snmp=snmp, http=http, profiles=profiles))
+        res = Resources(snmp=snmp, http=http, profiles=profiles)
+        try:
+            jobs = build_jobs(config, res)
+        finally:
+            await res.close()
     print(f"OK: {len(config.files)} file(s), {len(config.sites)} sites, {len(config.assets)} assets, "
           f"{len(jobs)} probes, {len(profiles)} profiles")
     return 0

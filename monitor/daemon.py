@@ -190,6 +190,7 @@ class Daemon:
                 await asyncio.gather(sched_task, house_task, return_exceptions=True)
                 for ext in extensions:
                     await self._guard.call_async(ext, "close")
+                await res.close()
                 pipeline.flush()
                 store.stop_run(self.wall(), [a.name for a in self.config.assets])
                 store.close()

@@ -51,9 +51,12 @@ async def probe_asset(config_path: str, asset_name: str, *, only: str | None = N
                       deadline=config.daemon.poll_deadline)
     async with SnmpClient() as snmp, make_session() as http:
         res = Resources(snmp=snmp, http=http, profiles=load_catalog(config))
-        for kind in kinds:
-            _, run = BUILDERS[kind](config, asset, res)
-            result = await sched.run_once(Job(asset=asset.name, probe=kind, run=run, fast=60.0))
-            format_result(result, out)
-            worst = worst if result.ok else 1
+        try:
+            for kind in kinds:
+                _, run = BUILDERS[kind](config, asset, res)
+                result = await sched.run_once(Job(asset=asset.name, probe=kind, run=run, fast=60.0))
+                format_result(result, out)
+                worst = worst if result.ok else 1
+        finally:
+            await res.close()
     return worst

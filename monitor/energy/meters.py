@@ -12,8 +12,9 @@ Pure code: no clock, no I/O.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from monitor.energy.meters_config import Feed, SourceRule
 from monitor.probes.base import Result, Sample
@@ -119,6 +120,22 @@ def readings(result: Result, rules: RuleTable) -> dict[str, MeterReading]:
         elif m.energy_j is None:
             m.energy_j, m.bits = s.value, s.bits
     return out
+
+
+_M = TypeVar("_M")
+
+
+def counted_meters(asset: str, meters: Iterable[_M], polled_on: Callable[[_M], str]) -> list[_M]:
+    """The meters that make up ``asset``'s power and energy, out of all those attributed to it.
+
+    An asset with a meter of its own (polled on the asset itself: Redfish or iDRAC wall power, a
+    watts sensor fed to itself) is measured by that meter alone; its PDU outlets or PoE ports, if
+    also declared as feeds, would count it twice. Without one, its feeds add up (two PSUs on two
+    outlets). Used both live (:mod:`.runtime`) and over a month (:mod:`.sobriety_scope`).
+    """
+    found = list(meters)
+    own = [m for m in found if polled_on(m) == asset]
+    return own or found
 
 
 def fed_asset(key: MeterKey, role: str, labels: Mapping[str, str], own: bool,

@@ -16,7 +16,6 @@ from typing import Any, Mapping
 import yaml
 from yaml.constructor import SafeConstructor
 
-from monitor.config.source import compose_text
 from monitor.energy.figure import Figure, Provenance
 from monitor.errors import ConfigError
 
@@ -224,6 +223,10 @@ def _kind_profile(name: str, fields: Mapping[str, Any], base: KindProfile | None
 
 def parse_profiles(text: str, file: str = "<string>") -> EnergyProfiles:
     """Parse and validate the YAML text of an energy profiles file."""
+    # Imported here: monitor.config imports the energy config, which imports this module (a cycle
+    # when this module is imported first).
+    from monitor.config.source import compose_text
+
     r = _Reader(file)
     root = compose_text(text.encode("utf-8"), file)   # UTF-8 check, safe loader, line numbers
     if root is None:

@@ -3,8 +3,9 @@
 After each poll result, the samples the rule table (:mod:`monitor.energy.meters`) recognises become
 one :class:`~monitor.energy.accumulate.Reading` per meter, folded into that meter's frozen
 :class:`MeterState` (counter preferred, else power integrated, gaps longer than ``max_gap`` counted
-as unmeasured). States are written to the ``energy_meters`` table of the daemon's SQLite file at
-once, so a restart resumes exactly; an immutable :class:`EnergySnapshot` is swapped in for scrapes
+as unmeasured). Changed states are written to the ``energy_meters`` table of the daemon's SQLite
+file in one batch on each :meth:`~EnergyRuntime.tick` (and on close), not on every result, so a
+restart resumes exactly from the last tick (a crash loses at most that tick's integration); an immutable :class:`EnergySnapshot` is swapped in for scrapes
 and for the other extensions, which reach this one through ``ctx.services["energy.meters"]``
 (:func:`runtime_of`).
 """
@@ -24,8 +25,8 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from monitor.config.model import Config
 from monitor.energy.accumulate import EnergyUnit, MeterConfig, MeterState, Reading, step
 from monitor.energy.figure import Figure, Provenance
-from monitor.energy.meters import MeterKey, RuleTable, fed_asset, readings
-from monitor.errors import ConfigError
+from monitor.energy.meters import MeterKey, RuleTable, counted_meters, fed_asset, readings
+from monitor.errors import ConfigError, VigieError
 from monitor.extensions import DaemonContext, Extension
 from monitor.probes.base import Result
 
@@ -70,33 +71,54 @@ class EnergySnapshot:
 _EMPTY = EnergySnapshot(*(MappingProxyType({}) for _ in range(4)))
 
 
+class MeterStoreError(VigieError):
+    """The ``energy_meters`` table cannot be read or written (wraps :class:`sqlite3.Error`)."""
+
+
+LoadedMeter = tuple[MeterKey, str, bool, tuple[tuple[str, str], ...], str, int, MeterState]
+
+
 class MeterTable:
-    """The ``energy_meters`` table in the daemon's SQLite file (its own connection, WAL)."""
+    """The ``energy_meters`` table in the daemon's SQLite file (its own connection, WAL).
+
+    SQLite errors leave as :class:`MeterStoreError` (``raise ... from err``).
+    """
 
     def __init__(self, path: str | Path) -> None:
-        self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA busy_timeout=5000")
-        self._db.executescript(_SCHEMA)
+        try:
+            self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA busy_timeout=5000")
+            self._db.executescript(_SCHEMA)
+        except sqlite3.Error as err:
+            raise MeterStoreError(f"cannot open energy_meters in {path}: {err}") from err
 
-    def load(self) -> Iterator[tuple[MeterKey, str, bool, tuple[tuple[str, str], ...], str, int,
-                                     MeterState]]:
-        for asset, meter, role, own, labels, source, bits, state in self._db.execute(
-                "SELECT asset, meter, role, own, labels, source, bits, state FROM energy_meters"):
-            yield (MeterKey(asset, meter), role, bool(own),
-                   tuple((k, v) for k, v in json.loads(labels)), source, bits,
-                   MeterState.from_record(json.loads(state)))
+    def load(self) -> list[LoadedMeter]:
+        try:
+            rows = self._db.execute("SELECT asset, meter, role, own, labels, source, bits, state "
+                                    "FROM energy_meters").fetchall()
+        except sqlite3.Error as err:
+            raise MeterStoreError(f"cannot read energy_meters: {err}") from err
+        return [(MeterKey(asset, meter), role, bool(own), tuple((k, v) for k, v in json.loads(labels)),
+                 source, bits, MeterState.from_record(json.loads(state)))
+                for asset, meter, role, own, labels, source, bits, state in rows]
 
     def save(self, views: Iterable[MeterView]) -> None:
         rows = [(v.key.asset, v.key.meter, v.role, int(v.own), json.dumps(v.labels), v.source,
                  v.bits, json.dumps(v.state.to_record())) for v in views]
         if rows:
-            with self._db:
-                self._db.executemany(
-                    "INSERT OR REPLACE INTO energy_meters VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            try:
+                with self._db:
+                    self._db.executemany(
+                        "INSERT OR REPLACE INTO energy_meters VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            except sqlite3.Error as err:
+                raise MeterStoreError(f"cannot write energy_meters: {err}") from err
 
     def close(self) -> None:
-        self._db.close()
+        try:
+            self._db.close()
+        except sqlite3.Error as err:
+            raise MeterStoreError(f"cannot close energy_meters: {err}") from err
 
 
 class EnergyRuntime:
@@ -109,6 +131,7 @@ class EnergyRuntime:
         self._wall = wall
         self._table = table
         self._meters: dict[MeterKey, MeterView] = {}
+        self._dirty: dict[MeterKey, MeterView] = {}     # changed since the last flush
         self._snap = _EMPTY
         self.reload(config)
         for key, role, own, labels, source, bits, state in table.load():
@@ -160,7 +183,6 @@ class EnergyRuntime:
         if not found:
             return
         t = self._wall()
-        changed = []
         for mid, r in found.items():
             key = MeterKey(result.asset, mid)
             old = self._meters.get(key)
@@ -171,15 +193,29 @@ class EnergyRuntime:
             source = ",".join(sorted(r.sources | (set(old.source.split(",")) if old else set())))
             view = self._view(key, r.role, r.own, r.labels, source, bits, state)
             self._meters[key] = view
-            changed.append(view)
-        self._table.save(changed)
+            self._dirty[key] = view
         self._publish(t)
 
+    def flush(self) -> None:
+        """Write the meters changed since the last flush (one transaction)."""
+        if self._dirty:
+            batch, self._dirty = self._dirty, {}
+            try:
+                self._table.save(batch.values())
+            except MeterStoreError:
+                for k, v in batch.items():      # keep them for the next tick
+                    self._dirty.setdefault(k, v)
+                raise
+
     async def tick(self, now: float) -> None:
+        self.flush()
         self._publish(now)          # readings go stale with time even without polls
 
     async def close(self) -> None:
-        self._table.close()
+        try:
+            self.flush()
+        finally:
+            self._table.close()
 
     # --- read API ------------------------------------------------------------------------------
     def snapshot(self) -> EnergySnapshot:
@@ -189,7 +225,8 @@ class EnergyRuntime:
         return MappingProxyType({k: v.state for k, v in self._snap.meters.items()})
 
     def asset_meters(self, asset: str) -> tuple[MeterView, ...]:
-        """Meters that power ``asset`` (configured feeds and its own wall-power meters)."""
+        """Meters attributed to ``asset`` (configured feeds and its own wall-power meters); its
+        power and energy count only its own meters when it has one (:func:`counted_meters`)."""
         return tuple(v for v in self._snap.meters.values() if v.feeds == asset)
 
     def host_power(self, asset: str) -> Figure | None:
@@ -207,7 +244,8 @@ class EnergyRuntime:
             if v.feeds is not None:
                 by_asset.setdefault(v.feeds, []).append(v)
         power, energy = {}, {}
-        for asset, views in by_asset.items():
+        for asset, fed in by_asset.items():
+            views = counted_meters(asset, fed, lambda v: v.key.asset)
             srcs = tuple(sorted(f"{v.key.asset}/{v.key.meter}" for v in views))
             energy[asset] = Figure.exact(sum(v.state.joules for v in views), "J",
                                          Provenance.MEASURED, srcs)

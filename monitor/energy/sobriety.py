@@ -10,7 +10,8 @@ What it reads from results (sample names without the ``vigie_`` prefix):
   samples (a Nutanix or Proxmox cluster source reports several), or the source itself without any;
 * ``poe_port_detection_status{group,port,state}``: an AP is powered when ``state=delivering_power``;
 * ``printer_pages_total``, ``printer_duplex_pages_total``, ``printer_mono_pages_total``: counters;
-* ``ups_input_power_watts`` / ``ups_output_power_watts``: partial PUE per site (UPS losses).
+* ``ups_input_power_watts`` / ``ups_output_power_watts``: partial PUE per site (UPS losses only, not the
+  ISO/IEC 30134-2 PUE, which includes cooling).
 
 On each tick it also records, for the month (:mod:`monitor.energy.sobriety_infra`), the meters
 runtime's UPS input/output meters and the meters feeding Wi-Fi APs, and the VMs extension's
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -38,7 +40,7 @@ from monitor.energy import baselines as bl
 from monitor.energy.profiles import load_profiles
 from monitor.energy.runtime import runtime_of
 from monitor.energy.sobriety_config import KPIS
-from monitor.energy.sobriety_db import Recorder, connect
+from monitor.energy.sobriety_db import Recorder, SobrietyDbError, connect
 from monitor.energy.sobriety_infra import record_meters, record_vms
 from monitor.energy.sobriety_month import SobrietyMonth, month_sobriety_data
 from monitor.energy.vms import vms_of
@@ -78,21 +80,22 @@ def families(p: Published) -> list[Metric]:
                                labels=["asset"])
     mono = GaugeMetricFamily("vigie_printer_mono_ratio", "Share of black & white pages over the month so far.",
                              labels=["asset"])
-    pue = GaugeMetricFamily("vigie_pue_ratio", "Partial PUE per site: UPS input / UPS output power "
-                            "(UPS losses; ISO/IEC 30134-2).", labels=["site", "provenance"])
+    pue = GaugeMetricFamily("vigie_pue_ratio", "Partial PUE (UPS losses only) per site: UPS input / UPS "
+                            "output power; not the ISO/IEC 30134-2 PUE (no cooling).", labels=["site", "provenance"])
     wsw = GaugeMetricFamily("vigie_workstation_average_power_watts", "Mean power per workstation over "
                             "the month so far.", labels=["site", "provenance"])
     co2 = CounterMetricFamily("vigie_co2e_grams", "Emissions of the month so far in gCO2e (kWh x ADEME "
                               "grid factor); resets on the 1st of each month.", labels=["scope", "provenance"])
     ap = GaugeMetricFamily("vigie_access_point_energy_kwh_per_year", "Wi-Fi AP energy per year: mean power "
-                           "over the month so far x 8760 h (PoE meter, measured; a projection), else the ADEME "
-                           "yearly energy (factor).", labels=["asset", "site", "provenance"])
+                           "over the metered time of the month x 8760 h (PoE meter; a projection, modelled), else "
+                           "the ADEME yearly energy (factor).", labels=["asset", "site", "provenance"])
     ap_avg = GaugeMetricFamily("vigie_access_point_energy_kwh_per_year_average", "Mean kWh per year per Wi-Fi "
                                "AP (site and fleet), month so far.", labels=["site", "provenance"])
     vmw = GaugeMetricFamily("vigie_vm_power_watts_month_average", "Time-weighted mean allocated power per "
                             "powered-on VM over the month so far (host and fleet).", labels=["host", "provenance"])
-    pue_m = GaugeMetricFamily("vigie_pue_month_ratio", "Partial PUE per site over the month so far: UPS input "
-                              "/ UPS output mean power from the meters.", labels=["site", "provenance"])
+    pue_m = GaugeMetricFamily("vigie_pue_month_ratio", "Partial PUE (UPS losses only) per site over the month "
+                              "so far: UPS input / UPS output mean power from the meters; not the ISO/IEC 30134-2 "
+                              "PUE (no cooling).", labels=["site", "provenance"])
     eur = CounterMetricFamily("vigie_energy_cost_euros", "Energy cost of the month so far (kWh x configured "
                               "tariff); resets on the 1st of each month.", labels=["scope", "provenance"])
     for kpi, value in sorted(p.targets.items()):
@@ -183,7 +186,10 @@ class Sobriety:
         asset = self._assets.get(result.asset)
         if asset is None:
             return
-        self.observe(asset, result, self._ctx.wall())
+        try:
+            self.observe(asset, result, self._ctx.wall())
+        except sqlite3.Error as err:
+            raise SobrietyDbError(f"cannot record the result of {result.asset}: {err}") from err
 
     def observe(self, asset: Asset, result: Result, t: float) -> None:
         """Record one poll result seen at ``t`` (public for tests that drive time)."""
@@ -231,6 +237,16 @@ class Sobriety:
             self._ups[asset.name] = (ups_in, ups_out)
 
     async def tick(self, now: float) -> None:
+        try:
+            self._record(now)
+        except sqlite3.Error as err:
+            raise SobrietyDbError(f"cannot record the tick: {err}") from err
+        if now < self._next:
+            return
+        self._next = now + self._refresh
+        await asyncio.to_thread(self.publish, now)
+
+    def _record(self, now: float) -> None:
         rt = runtime_of(self._ctx)
         if rt is not None:
             for name, asset in self._assets.items():
@@ -244,10 +260,6 @@ class Sobriety:
         if self._vms_on:
             self._rec.density(now, sum(n for n, _ in self._vms_on.values()),
                               sum(v for _, v in self._vms_on.values()))
-        if now < self._next:
-            return
-        self._next = now + self._refresh
-        await asyncio.to_thread(self.publish, now)
 
     def publish(self, now: float) -> None:
         """Recompute the month so far and swap the published snapshot."""

@@ -12,10 +12,13 @@ Recording (daemon tick, :class:`~monitor.energy.sobriety_db.Recorder`):
 Monthly figures (pure over the rows, no clock):
 
 * PUE of a site = Σ mean UPS input W / Σ mean UPS output W over the UPSes with both (mean W = Δj / Δs
-  over the metered time; equal coverage: input kWh / output kWh). Partial PUE: UPS losses (measured);
+  over the metered time; equal coverage: input kWh / output kWh). A *partial* PUE: UPS losses only, not
+  the ISO/IEC 30134-2 PUE (no cooling, no lighting); measured;
 * W/VM = Σ (W x s) / Σ (VM x s): the time-weighted mean allocated power per powered-on VM;
-* per AP: mean W over its metered time x 8,760 h = kWh/year (measured, a projection of the month so
-  far); unmetered APs: the ADEME ``wifi_ap`` yearly energy (20-120 kWh/year, factor).
+* per AP: the energy measured over its metered time (measured, with its coverage = metered s / month so
+  far, never scaled up); kWh/year = mean W over that time x 8,760 h (modelled: a projection); an AP with
+  its own meter polled on itself counts that one alone (:func:`~monitor.energy.meters.counted_meters`);
+  unmetered APs: the ADEME ``wifi_ap`` yearly energy (20-120 kWh/year, factor) and its mean W x the month.
 """
 
 from __future__ import annotations
@@ -28,8 +31,10 @@ from typing import TYPE_CHECKING
 
 from monitor.config.model import Asset
 from monitor.energy.figure import Figure, Provenance, mean, weakest
+from monitor.energy.meters import counted_meters
 from monitor.energy.profiles import EnergyProfiles, PowerState
 from monitor.energy.sobriety_db import Recorder
+from monitor.energy.sobriety_scope import coverage
 
 if TYPE_CHECKING:
     from monitor.energy.runtime import EnergySnapshot
@@ -55,13 +60,14 @@ class Pue:
 
 @dataclass(frozen=True, slots=True)
 class AccessPoint:
-    """One Wi-Fi AP over the month: energy and yearly projection (measured), or the ADEME factor."""
+    """One Wi-Fi AP over the month: measured energy and its yearly projection, or the ADEME factor."""
 
     name: str
     site: str
-    kwh: Figure            # the month's energy (metered time) or factor W x the month so far
-    kwh_year: Figure       # kWh per year
+    kwh: Figure            # measured over the metered time only, or factor W x the month so far
+    kwh_year: Figure       # kWh per year (modelled projection of the metered time, or factor)
     metered_s: float       # seconds metered this month (0: factor)
+    coverage: float = 1.0  # metered_s / the month so far (1.0 for the factor, which covers it all)
 
 
 # --- recording -------------------------------------------------------------------------------------
@@ -143,15 +149,17 @@ def access_points(rows: list[Row], aps: list[Asset], profiles: EnergyProfiles, s
     out: dict[str, AccessPoint] = {}
     prof = profiles.profile(AP_PROFILE) if AP_PROFILE in profiles.kinds else None
     for a in sorted(aps, key=lambda a: a.name):
-        m = metered.get(a.name)
+        m = counted_meters(a.name, metered.get(a.name, ()), lambda x: x[0].split("/", 1)[0])
         if m:
             cited = tuple(f"{meter} (PoE)" for meter, _, _ in m)
             watts = math.fsum(dj / ds for _, dj, ds in m)
+            seconds = min(ds for _, _, ds in m)
             out[a.name] = AccessPoint(
                 a.name, a.site, Figure.exact(math.fsum(dj for _, dj, _ in m) / 3.6e6, "kWh", Provenance.MEASURED,
                                              cited),
-                Figure.exact(watts * HOURS_PER_YEAR / 1000, "kWh/an", Provenance.MEASURED, cited),
-                min(ds for _, _, ds in m))
+                Figure.exact(watts * HOURS_PER_YEAR / 1000, "kWh/an", Provenance.MODELLED,
+                             cited + ("projection : W moyen mesuré x 8 760 h",)),
+                seconds, coverage(seconds, span))
         elif prof is not None and prof.annual_kwh is not None:
             year = prof.annual_kwh.figure()
             out[a.name] = AccessPoint(a.name, a.site,

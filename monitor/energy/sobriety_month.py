@@ -69,6 +69,7 @@ class SobrietyMonth:
     co2e_by_site: dict[str, Figure] = field(default_factory=dict)      # site -> kgCO2e
     cost_by_site: dict[str, Figure] = field(default_factory=dict)      # site -> EUR (empty without tariff)
     unmetered: tuple[str, ...] = ()             # assets with neither a meter nor a kind profile
+    coverage: dict[str, float] = field(default_factory=dict)  # metered entry -> metered s / month so far
 
 
 def _kpi_windows(db: sqlite3.Connection, conf: SobrietySection, start: float, end: float, now: float
@@ -194,20 +195,24 @@ def month_sobriety_data(config: Config, db_path: str | Path, year: int, month: i
                             else per)
     # Wi-Fi APs: PoE meters feeding them (measured), else the ADEME yearly energy (factor).
     aps = access_points(meters, [a for a in config.assets if a.kind == AP_KIND], profiles, span)
+    cover: dict[str, float] = {}
     for name, ap in aps.items():
         energy[name] = ap.kwh
+        if ap.metered_s > 0:
+            cover[name] = ap.coverage
     by_name = {a.name: a for a in config.assets}
     for name in printer_names + list(aps):
         places[name] = (by_name[name].site, by_name[name].kind)
     # Every other metered asset (servers, hypervisors fed by PDU outlets, switches...): measured, net of
     # what its meters deliver to other assets; unattributed PDU inlets; a workstation meter replaces the
     # model. Unmetered assets: a kind profile's average power (factor), else listed as unmeasured.
-    found = {n: m for n, m in metered_assets(meters, by_name).items()
+    found = {n: m for n, m in metered_assets(meters, by_name, span).items()
              if m.kind not in ("printer", AP_KIND)}
     est, unmetered = factor_estimates(list(config.assets), set(energy) | set(found) | {
         n.removesuffix(" (non attribué)") for n in found}, profiles, span)
     for name, m in (found | est).items():
         energy[name], places[name] = m.kwh, (m.site, m.kind)
+    cover |= {n: m.coverage for n, m in found.items()}
     consumption = _grouped(energy, places, 1)
     by_site = _grouped(energy, places, 0)
     pue = pue_by_site(meters, {a.name: a.site for a in config.assets})
@@ -250,7 +255,8 @@ def month_sobriety_data(config: Config, db_path: str | Path, year: int, month: i
         measured_share=measured_share(energy.values()), factors=factors, pue=pue, vm_power=w_vm,
         access_points=aps, ap_kwh_year=ap_means(aps), places=places, by_site=by_site,
         co2e_by_site={s: co2e(f, factor) for s, f in by_site.items()},
-        cost_by_site={s: cost(f, tariff) for s, f in by_site.items()} if tariff else {}, unmetered=unmetered)
+        cost_by_site={s: cost(f, tariff) for s, f in by_site.items()} if tariff else {}, unmetered=unmetered,
+        coverage=dict(sorted(cover.items())))
 
 
 def _grouped(energy: dict[str, Figure], places: dict[str, tuple[str, str]], axis: int) -> dict[str, Figure]:

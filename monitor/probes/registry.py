@@ -17,7 +17,7 @@ import aiohttp
 from monitor.config.model import Asset, Config
 from monitor.errors import ProbeSetupError
 from monitor.probes.base import Reason, Result, Stats
-from monitor.probes.http import HttpProbe
+from monitor.probes.http import HttpProbe, make_session
 from monitor.probes.icmp import IcmpProbe
 from monitor.probes.meraki import MerakiProbe
 from monitor.probes.snmp import SnmpProbe
@@ -36,6 +36,21 @@ class Resources:
     http: aiohttp.ClientSession
     profiles: Sequence[Profile]
     cache: dict[tuple[str, str], tuple[object, RunFn]] = field(default_factory=dict)
+    family_sessions: dict[str, aiohttp.ClientSession] = field(default_factory=dict)
+
+    def http_session(self, ip_family: str) -> aiohttp.ClientSession:
+        """The shared session for an address family (``any``: the main one), made once."""
+        if ip_family == "any":
+            return self.http
+        if ip_family not in self.family_sessions:
+            self.family_sessions[ip_family] = make_session(ip_family=ip_family)
+        return self.family_sessions[ip_family]
+
+    async def close(self) -> None:
+        """Close the per-family sessions (the main session and SNMP client belong to the caller)."""
+        for session in self.family_sessions.values():
+            await session.close()
+        self.family_sessions.clear()
 
     def profile(self, name: str) -> Profile:
         for p in self.profiles:
@@ -71,9 +86,7 @@ def _build_snmp(config: Config, asset: Asset, res: Resources) -> tuple[object, R
 
 
 def _build_http(config: Config, asset: Asset, res: Resources) -> tuple[object, RunFn]:
-    # The shared session suits probes of any address family; others make their own.
-    probes = [HttpProbe(asset=asset.name, options=o,
-                        session=res.http if o.ip_family == "any" else None)
+    probes = [HttpProbe(asset=asset.name, options=o, session=res.http_session(o.ip_family))
               for o in asset.probes.http]
 
     async def run(_tier: str) -> Result:

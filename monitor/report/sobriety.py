@@ -20,6 +20,7 @@ from monitor.energy.profiles import EmissionFactor, EnergyProfiles, PowerState, 
 from monitor.energy.sobriety_infra import AP_KIND, AP_PROFILE
 from monitor.energy.sobriety_kpi import Status
 from monitor.energy.sobriety_month import WORKSTATION_PROFILE, SobrietyMonth, month_sobriety_data
+from monitor.energy.sobriety_scope import FULL
 from monitor.sla.calendar import month_bounds
 
 from . import fr
@@ -40,6 +41,7 @@ KPI_ORDER = tuple(KPI_LABELS)
 BASELINES = {"workstation_power": "Puissance par poste", "vm_density": "Densité de VM",
              "pages": "Pages imprimées", "energy": "Énergie du périmètre"}
 HOURS_PER_YEAR = 8760.0
+PUE_LABEL = "PUE partiel (pertes onduleur) par local technique"
 
 
 def build(config: Config, db_path: str | Path, year: int, month: int, now: float,
@@ -60,25 +62,28 @@ def collect(config: Config, db_path: str | Path, year: int, month: int, now: flo
     tariff = config.energy.sobriety.tariff.tariff() if config.energy.sobriety.tariff else None
     places = {a.name: (a.site, a.kind) for a in config.assets}
 
-    def scope(axis: str, name: str, figs: list[Figure], before: list[Figure]) -> Scope:
+    def scope(axis: str, name: str, names: list[str], before: list[Figure]) -> Scope:
+        figs = [cur.assets_kwh[n] for n in names]
         kwh = total(figs, "kWh")
+        partial = tuple((n, c) for n in sorted(names) if (c := cur.coverage.get(n, 1.0)) < FULL)
         return Scope(axis=axis, name=name, kwh=kwh, kgco2e=co2e(kwh, factor),
                      eur=cost(kwh, tariff) if tariff else None, shares=_shares(figs), assets=len(figs),
-                     previous_kwh=total(before, "kWh") if before else None)
+                     previous_kwh=total(before, "kWh") if before else None, partial=partial)
 
     def place(m: SobrietyMonth, asset: str) -> tuple[str, str]:
         return m.places.get(asset) or places.get(asset, ("", "workstation"))
 
-    def grouped(m: SobrietyMonth, axis: int) -> dict[str, list[Figure]]:
-        out: dict[str, list[Figure]] = {}
-        for asset, f in m.assets_kwh.items():
-            out.setdefault(place(m, asset)[axis] or "sans site", []).append(f)
+    def grouped(m: SobrietyMonth, axis: int) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for asset in m.assets_kwh:
+            out.setdefault(place(m, asset)[axis] or "sans site", []).append(asset)
         return out
 
-    scopes = [scope("total", "total", list(cur.assets_kwh.values()), list(prev.assets_kwh.values()))]
+    scopes = [scope("total", "total", list(cur.assets_kwh), list(prev.assets_kwh.values()))]
     for axis, idx in (("kind", 1), ("site", 0)):
         now_g, prev_g = grouped(cur, idx), grouped(prev, idx)
-        scopes += [scope(axis, k, now_g[k], prev_g.get(k, [])) for k in sorted(now_g)]
+        scopes += [scope(axis, k, now_g[k], [prev.assets_kwh[n] for n in prev_g.get(k, [])])
+                   for k in sorted(now_g)]
     total_kwh = scopes[0].kwh.value
     return SobrietyReport(
         year=year, month=month, start=start, end=end, until=min(now, end), complete=now >= end,
@@ -97,7 +102,7 @@ def collect(config: Config, db_path: str | Path, year: int, month: int, now: flo
                     for _, p in sorted(cur.pue.items(), key=lambda kv: (kv[0] != "fleet", kv[0]))),
         access_points=tuple(WifiAp(name=a.name, site=a.site, kwh=a.kwh, kwh_year=a.kwh_year,
                                    metered_hours=a.metered_s / 3600) for _, a in sorted(cur.access_points.items())),
-        unmetered=cur.unmetered,
+        unmetered=cur.unmetered, coverage=tuple(sorted(cur.coverage.items())),
         sources={k: f"{s.title} ({s.url})" if s.url else s.title for k, s in sorted(profiles.sources.items())})
 
 
@@ -173,11 +178,12 @@ def _infra(m: SobrietyMonth) -> list[Indicator]:
                             "aucune borne Wi-Fi déclarée"))
     for s in _fleet_first(m.pue):
         p = m.pue[s]
-        out.append(_tracked("pue", "PUE par local technique", s, p.ratio, "PUE",
+        out.append(_tracked("pue", PUE_LABEL, s, p.ratio, "PUE",
+                            "hors refroidissement (pas le PUE ISO/IEC 30134-2) ; "
                             f"entrée {fr.number(p.input_kwh.value, 2)}{fr.NNBSP}kWh / sortie "
                             f"{fr.number(p.output_kwh.value, 2)}{fr.NNBSP}kWh, {p.ups} onduleur(s)"))
     if not m.pue:
-        out.append(_tracked("pue", "PUE par local technique", "fleet", None, "PUE",
+        out.append(_tracked("pue", PUE_LABEL, "fleet", None, "PUE",
                             "aucun onduleur mesuré en entrée et en sortie"))
     return out
 

@@ -4,7 +4,7 @@ CSV: one long table, one figure per row, stable column identifiers::
 
     mois; section; indicateur; perimetre; valeur; unite; min; max; provenance; objectif; statut; detail
 
-``section`` is consommation, indicateur, impression, local_technique (PUE and UPS input/output kWh per
+``section`` is consommation, indicateur, impression, local_technique (partial PUE and UPS input/output kWh per
 site), borne_wifi (kWh of the month and kWh per year per AP), gain, top, equipement, action or facteur.
 Ratios are percent (unit ``%``), numbers with a decimal comma and no thousands separator, an empty
 cell is no value. JSON: everything, numbers as numbers, figures as objects with their provenance,
@@ -82,8 +82,10 @@ def sobriety_csv(r: SobrietyReport) -> bytes:
         add("top", "energie_kwh", c.name, c.kwh, detail=f"rang {c.rank}")
         add("top", "co2e_kg", c.name, c.kgco2e, "kgCO2e", detail=f"rang {c.rank}")
         add("top", "cout_eur", c.name, c.eur, "EUR", detail=f"rang {c.rank}")
+    cover = dict(r.coverage)
     for name, f in r.assets:
-        add("equipement", "energie_kwh", name, f)
+        add("equipement", "energie_kwh", name, f,
+            detail=f"{fr.plain(cover[name] * 100)} % du mois mesuré" if name in cover else "")
     for a in r.actions:
         rows.append([m, "action", a.title, a.owner, "", "", "", "", "", a.due, a.status, ""])
     for f in r.factors:
@@ -112,7 +114,8 @@ def sobriety_json(r: SobrietyReport) -> bytes:
         "measured_share": r.measured_share,
         "consumption": [{"axis": s.axis, "name": s.name, "assets": s.assets, "kwh": figure_json(s.kwh),
                          "kgco2e": figure_json(s.kgco2e), "eur": figure_json(s.eur),
-                         "previous_kwh": figure_json(s.previous_kwh), "provenance_shares": s.shares}
+                         "previous_kwh": figure_json(s.previous_kwh), "provenance_shares": s.shares,
+                         "partial": [{"asset": n, "coverage": c} for n, c in s.partial]}
                         for s in r.scopes],
         "indicators": [_indicator_json(i) for i in r.indicators],
         "printers": [{"name": p.name, "site": p.site, "pages": p.pages, "duplex_pages": p.duplex,
@@ -129,7 +132,7 @@ def sobriety_json(r: SobrietyReport) -> bytes:
         "top": [{"rank": c.rank, "name": c.name, "site": c.site, "kind": c.kind, "kwh": figure_json(c.kwh),
                  "kgco2e": figure_json(c.kgco2e), "eur": figure_json(c.eur), "share": c.share} for c in r.top],
         "unmetered": list(r.unmetered),
-        "assets": [{"name": n, "kwh": figure_json(f)} for n, f in r.assets],
+        "assets": [{"name": n, "kwh": figure_json(f), "coverage": dict(r.coverage).get(n)} for n, f in r.assets],
         "actions": [{"title": a.title, "owner": a.owner, "status": a.status, "due": a.due or None}
                     for a in r.actions],
         "factors": [{"label": f.label, "value": f.value, "low": f.low, "high": f.high, "unit": f.unit,

@@ -24,6 +24,7 @@ class Scope:
     shares: dict[str, float]       # provenance -> share of the kWh (by value), sums to 1
     assets: int                    # assets with an energy figure in this scope
     previous_kwh: Figure | None = None   # same scope, previous month (None: nothing then)
+    partial: tuple[tuple[str, float], ...] = ()   # (asset, coverage) measured on part of the month only
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -98,7 +99,8 @@ class Factor:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Room:
-    """A technical room (a site's UPSes): PUE = UPS input / UPS output over the month."""
+    """A technical room (a site's UPSes): partial PUE = UPS input / UPS output over the month (UPS losses
+    only, not the ISO/IEC 30134-2 PUE, which includes cooling)."""
 
     site: str                      # site id, or "fleet"
     pue: Figure                    # unit "PUE"
@@ -141,6 +143,7 @@ class SobrietyReport:
     rooms: tuple[Room, ...] = ()   # PUE per site, "fleet" first
     access_points: tuple[WifiAp, ...] = ()
     unmetered: tuple[str, ...] = ()   # assets with neither a meter nor a kind profile (not counted)
+    coverage: tuple[tuple[str, float], ...] = ()   # measured asset -> metered s / month so far
 
     @property
     def label(self) -> str:

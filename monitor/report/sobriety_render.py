@@ -91,6 +91,11 @@ def scope_name(s: Scope) -> str:
     return KINDS.get(s.name, s.name) if s.axis in ("kind", "total") else s.name
 
 
+def partial_text(s: Scope) -> str:
+    """"Serveurs (srv1 : 50,0 %)": a scope measured on part of the month, with each asset's coverage."""
+    return f"{scope_name(s)} ({', '.join(f'{n} : {fr.percent(c * 100, 1)}' for n, c in s.partial)})"
+
+
 def target(i: Indicator) -> str:
     return fr.DASH if i.target is None else "≥ " + fr.target(i.target * 100)
 
@@ -140,6 +145,8 @@ def _summary(r: SobrietyReport) -> str:
              + " de l’énergie, le reste est estimé (voir la méthode)"),
             ("Objectifs (ensemble du parc)", f"{met} atteint(s), {missed} non atteint(s), {unknown} non mesuré(s)"),
             ("Gains vs référence", "; ".join(gains) if gains else "aucune référence applicable"),
+            ("Périmètres partiels", "; ".join(partial_text(s) for s in r.scopes if s.axis != "total" and s.partial)
+             or "aucun : chaque équipement mesuré l’a été sur tout le mois"),
             ("Alertes", f"{len(r.alerts)} (voir « Dérives et alertes »)")]),
         table("Synthèse du mois : consommation, coût et émissions",
               ["Grandeur", "Ce mois", "Fourchette", "Mois précédent", "Évolution", "Provenance"],
@@ -167,6 +174,11 @@ def _scopes(r: SobrietyReport) -> str:
                    len(kinds)),
              _keep(table("Consommation par site (parts par provenance)", head, [_scope_row(s) for s in sites],
                          numeric=num, empty="Aucun équipement suivi."), len(sites))]
+    partial = [partial_text(s) for s in r.scopes if s.axis != "total" and s.partial]
+    if partial:
+        parts.append(para("Périmètres partiels : l’énergie mesurée n’y couvre qu’une partie du mois (part du "
+                          "mois mesurée par équipement) ; elle reste la mesure de ce temps-là, sans "
+                          "extrapolation : " + "; ".join(partial) + ".", "note"))
     return _section("perimetres", "Consommation par périmètre", parts)
 
 
@@ -205,8 +217,9 @@ def _infra(r: SobrietyReport) -> str:
     aps = [[a.name, a.site or fr.DASH, value(a.kwh), value(a.kwh_year), spread(a.kwh_year), prov(a.kwh_year),
             fr.number(a.metered_hours, 1) if a.metered_hours else fr.DASH] for a in r.access_points]
     return _section("infrastructure", "Locaux techniques et bornes Wi-Fi", [
-        _keep(table("PUE par local technique : entrée / sortie des onduleurs sur le mois",
-                    ["Site", "PUE", "Entrée onduleurs", "Sortie onduleurs (IT)", "Onduleurs", "Provenance"],
+        _keep(table("PUE partiel (pertes onduleur) par local technique : entrée / sortie des onduleurs sur le "
+                    "mois, hors refroidissement (pas le PUE ISO/IEC 30134-2)",
+                    ["Site", "PUE partiel", "Entrée onduleurs", "Sortie onduleurs (IT)", "Onduleurs", "Provenance"],
                     rooms, numeric=(1, 2, 3, 4), empty="Aucun onduleur mesuré en entrée et en sortie."), len(rooms)),
         _keep(table("Bornes Wi-Fi : énergie du mois et projection annuelle (mesure PoE, sinon facteur ADEME)",
                     ["Borne", "Site", "Énergie du mois", "kWh/an", "Fourchette", "Provenance", "Heures mesurées"],
@@ -259,11 +272,12 @@ FORMULAS = (
     "W par VM : part « allouée » = part fixe × vCPU de la VM / vCPU + part dynamique × temps CPU de la "
     "VM / temps CPU total ; part « marginale » = part dynamique seule ; somme des VM + non alloué = "
     "puissance de l’hôte (vérifié).",
-    "PUE = énergie totale / énergie informatique (ISO/IEC 30134-2) ; par local technique : entrée / "
-    "sortie des onduleurs (PUE partiel : pertes des onduleurs), rapport des puissances moyennes mesurées "
-    "sur le mois (compteurs des onduleurs, sinon puissance intégrée).",
-    "Borne Wi-Fi : énergie mesurée sur le port PoE qui l’alimente ; kWh/an = puissance moyenne sur le temps "
-    "mesuré × 8 760 h / 1 000 (projection du mois) ; sans mesure, consommation annuelle ADEME (20 à "
+    "PUE partiel (pertes onduleur) par local technique = entrée / sortie des onduleurs, rapport des "
+    "puissances moyennes mesurées sur le mois (compteurs des onduleurs, sinon puissance intégrée). Ce "
+    "n’est pas le PUE de l’ISO/IEC 30134-2 (énergie totale du local / énergie informatique), qui inclut "
+    "le refroidissement : seules les pertes des onduleurs sont comptées.",
+    "Borne Wi-Fi : énergie mesurée sur le port PoE qui l’alimente, sur le seul temps mesuré (heures "
+    "indiquées) ; kWh/an = puissance moyenne sur ce temps × 8 760 h / 1 000 (projection, modélisée) ; sans mesure, consommation annuelle ADEME (20 à "
     "120 kWh/an, facteur) et puissance moyenne correspondante pour le mois.",
     "W par VM (mois) : moyenne, pondérée par le temps, de la puissance allouée à chaque VM allumée.",
     "kWh par page = énergie de l’imprimante / pages du mois ; recto-verso et noir et blanc = pages "
@@ -272,6 +286,9 @@ FORMULAS = (
     "grâce ; elle compte si les relevés en couvrent au moins la moitié ; taux = fenêtres conformes / "
     "fenêtres comptées.",
     "Équipements mesurés (Redfish, prise de PDU, capteur, PoE) : énergie de leurs compteurs sur le mois, "
+    "sur le temps mesuré, sans extrapolation (part du mois mesurée en annexe ; un périmètre qui en "
+    "contient un mesuré moins de 99 % du mois est dit partiel) ; un équipement qui a son propre compteur "
+    "(Redfish, iDRAC) est compté par lui seul, ses prises de PDU déclarées restant déduites du PDU ; "
     "moins l’énergie que leurs propres compteurs délivrent à d’autres équipements mesurés (PoE des bornes, "
     "prises d’un PDU) ; un PDU dont l’entrée n’est attribuée à aucun équipement compte « prises non "
     "attribuées » = entrée − prises attribuées. Les onduleurs n’entrent pas dans la consommation (leur "
@@ -310,8 +327,10 @@ def _method(r: SobrietyReport) -> str:
 
 
 def _annex(r: SobrietyReport) -> str:
-    rows = [[name, value(f), spread(f), prov(f)] for name, f in r.assets]
+    cover = dict(r.coverage)
+    rows = [[name, value(f), spread(f), prov(f),
+             fr.percent(cover[name] * 100, 1) if name in cover else fr.DASH] for name, f in r.assets]
     return _section("annexe", "Annexe : énergie par équipement", [
-        table("Énergie du mois par équipement, provenance et fourchette",
-              ["Équipement", "Énergie", "Fourchette", "Provenance"], rows, numeric=(1,),
+        table("Énergie du mois par équipement, provenance, fourchette et part du mois mesurée",
+              ["Équipement", "Énergie", "Fourchette", "Provenance", "Part du mois mesurée"], rows, numeric=(1, 4),
               empty="Aucun équipement avec une énergie connue.")])

@@ -17,7 +17,7 @@ from monitor.errors import ConfigError, VigieError
 from monitor.sla import incidents as inc
 from monitor.sla.compute import Period
 from monitor.sla.config import SlaSection, parse_local
-from monitor.sla.ledger import Entry, Ledger
+from monitor.sla.ledger import Entry, Ledger, LedgerError, parse_head
 from monitor.sla.db import SlaDb
 
 
@@ -125,7 +125,11 @@ class Api:
         return web.json_response(entry_json(stored), status=201)
 
     async def verify(self, request: web.Request) -> web.Response:
-        v = self.ledger.verify()
+        try:
+            expected = parse_head(request.query["expect"]) if "expect" in request.query else None
+        except LedgerError as err:
+            raise _error(web.HTTPBadRequest, str(err)) from None
+        v = self.ledger.verify(expected)
         return web.json_response(asdict(v), status=200 if v.ok else 409)
 
     async def list_incidents(self, request: web.Request) -> web.Response:

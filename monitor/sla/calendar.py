@@ -80,6 +80,8 @@ class Calendar:
     closed_days: frozenset[date] = frozenset()
     closed: tuple[iv.Interval, ...] = ()
     _closed_norm: tuple[iv.Interval, ...] = field(default=(), init=False, repr=False, compare=False)
+    _holiday_cache: dict[int, frozenset[date]] = field(default_factory=dict, init=False, repr=False,
+                                                       compare=False)   # year -> dates (this country/subdiv)
 
     def __post_init__(self) -> None:
         if len(self.weekly) != 7:
@@ -115,8 +117,15 @@ class Calendar:
 
     # --- queries -----------------------------------------------------------------------------
     def holiday_dates(self, year: int) -> frozenset[date]:
+        """Public holidays of ``year`` (computed once per calendar and year: the tick path asks often)."""
         if self.holidays is None:
             return frozenset()
+        cached = self._holiday_cache.get(year)
+        if cached is None:
+            cached = self._holiday_cache[year] = self._compute_holidays(year)
+        return cached
+
+    def _compute_holidays(self, year: int) -> frozenset[date]:
         if self.subdiv is not None and self.subdiv.lower() in {s.lower() for s in ALSACE_MOSELLE}:
             base = set(_holidays.country_holidays(self.holidays, years=year))
             return frozenset(base | {easter(year) - timedelta(days=2), date(year, 12, 26)})

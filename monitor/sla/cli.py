@@ -51,6 +51,8 @@ def register(sub: argparse._SubParsersAction) -> dict[str, Handler]:
     lst.add_argument("--json", action="store_true")
     ver = exs.add_parser("verify", help="check the hash chain; non-zero exit when broken")
     _common(ver)
+    ver.add_argument("--expect-head", metavar="N:HASH",
+                     help="a head published earlier (monthly report): row N must still have HASH")
     for name in ("confirm", "reject"):
         d = exs.add_parser(name, help=f"{name} a proposed third-party entry")
         _common(d)
@@ -95,14 +97,15 @@ def _fmt(ts: float | None) -> str:
 
 def run_exclusion(args: argparse.Namespace, *, clock: Callable[[], float] = time.time) -> int:
     from monitor.sla.api import entry_from_json, entry_json, month_filter
+    from monitor.sla.ledger import format_head, parse_head
     now = clock()
     svc = _service(args, now)
     try:
         led = svc.ledger
         if args.action == "verify":
-            v = led.verify()
+            v = led.verify(parse_head(args.expect_head) if args.expect_head else None)
             if v.ok:
-                print(f"OK: {v.rows} entries, head {v.head}")
+                print(f"OK: {v.rows} entries, head {format_head(v.rows, v.head)}")
                 return 0
             print(f"BROKEN at row {v.first_bad}: {v.problem} ({v.rows} rows verified before it)",
                   file=sys.stderr)
@@ -204,12 +207,13 @@ def _month(text: str | None, svc, now: float):
 
 
 def run_sla(args: argparse.Namespace, *, clock: Callable[[], float] = time.time) -> int:
+    from monitor.sla.ledger import format_head
     now = clock()
     svc = _service(args, now)
     try:
         month = _month(args.month, svc, now)
-        print(f"{month.period.label} up to {_fmt(month.until)} (ledger {month.ledger_rows} rows, "
-              f"head {month.ledger_head[:16]})")
+        print(f"{month.period.label} up to {_fmt(month.until)} (ledger head "
+              f"{format_head(month.ledger_rows, month.ledger_head)})")
         for c in month.contracts:
             for kind, name, t in [("contract", c.name, c.totals)] + [
                     (m.scope_type, m.scope, m.figure.totals) for m in c.members]:

@@ -26,6 +26,7 @@ from monitor.sla.ledger import Entry, Recurrence
 from monitor.sla.response import Objective, parse_objectives
 
 PRIORITIES = ("P1", "P2", "P3", "P4")
+RETENTION = 397 * 86400.0   # 13 months (the longest 13 consecutive months)
 Level = Literal["high", "medium", "low"]
 
 
@@ -224,6 +225,11 @@ class SlaSection:
     impact: ImpactConf = field(default_factory=ImpactConf)
     tiers_parent_kinds: tuple[str, ...] = ("link", "ups", "pdu")
     refresh: float = field(default=10.0, metadata={"duration": True, "min": 1.0})
+    ledger_key: Secret | None = None   # HMAC key of the exclusion ledger (see ledger.py)
+    retention: float = field(default=RETENTION, metadata={"duration": True, "min": 86400.0})  # http_samples
+
+    def ledger_key_bytes(self) -> bytes | None:
+        return None if self.ledger_key is None else self.ledger_key.reveal().encode("utf-8")
 
     def __post_init__(self) -> None:
         for name, c in self.contracts.items():
@@ -293,6 +299,19 @@ def check_assets(section: SlaSection, assets: Iterable[str]) -> list[ConfigError
         for i, a in enumerate(e.assets):
             need(a, f"sla.exclusions.{e.id}.assets[{i}]")
     return errors
+
+
+def overlap_warnings(section: SlaSection) -> list[str]:
+    """Contracts listing an asset that is also under one of their services: the pooled contract
+    figure (an NHT-weighted mean of the members) then counts that asset's outages twice."""
+    out = []
+    for name, c in section.contracts.items():
+        for i, a in enumerate(c.assets):
+            inside = [s for s in c.services if a in section.service_assets(s)]
+            if inside:
+                out.append(f"sla.contracts.{name}.assets[{i}]: {a!r} is also a member of service(s) "
+                           f"{', '.join(inside)}; the contract's pooled figure counts its outages twice")
+    return out
 
 
 # At the end: monitor.config imports this module (through the model and the energy section), and

@@ -1,7 +1,8 @@
 """The sla engine's own tables in the state SQLite file (the store's and the ledger's are untouched).
 
 * ``http_samples(asset, check, ts, seconds, ok)``: total duration of each HTTP check, for the
-  response-time objectives (``seconds`` is NULL when the check failed).
+  response-time objectives (``seconds`` is NULL when the check failed); pruned after
+  ``sla.retention`` by the daemon, once a day.
 * ``sla_config_exclusions(key, entry, digest)``: which ledger entry holds each exclusion declared
   in the configuration, so it is appended once (and superseded when its text changes).
 * ``sla_proposals(parent, start, entry)``: third-party proposals already made, once per outage.
@@ -21,6 +22,7 @@ CREATE TABLE IF NOT EXISTS http_samples (
     asset TEXT NOT NULL, "check" TEXT NOT NULL, ts REAL NOT NULL, seconds REAL, ok INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS http_samples_key ON http_samples (asset, "check", ts);
+CREATE INDEX IF NOT EXISTS http_samples_ts ON http_samples (ts);
 CREATE TABLE IF NOT EXISTS sla_config_exclusions (
     key TEXT PRIMARY KEY, entry INTEGER NOT NULL, digest TEXT NOT NULL
 );
@@ -70,6 +72,10 @@ class SlaDb:
                                     [(a, c, t, s, int(ok)) for a, c, t, s, ok in rows])
             except sqlite3.Error as err:
                 raise SlaDbError(f"sla tables: {err}") from err
+
+    def prune_samples(self, before: float) -> int:
+        """Delete the samples older than ``before`` (``sla.retention``); returns how many."""
+        return self.execute("DELETE FROM http_samples WHERE ts < ?", (before,)).rowcount
 
     def samples(self, asset: str, check: str, start: float, end: float
                 ) -> Iterator[tuple[float, float | None]]:

@@ -23,7 +23,8 @@ from monitor.sla import intervals as iv
 from monitor.sla.calendar import Calendar
 from monitor.sla.config import SlaSection
 from monitor.sla.db import SlaDb
-from monitor.sla.timeline import build, combine
+from monitor.sla.timeline import Timeline, build, combine
+from monitor.state import DOWN, UNREACHABLE, UP
 from monitor.store import Transition
 
 LEVELS = ("low", "medium", "high")
@@ -121,7 +122,7 @@ def impact_of(dependents: int, contract_level: str, section: SlaSection) -> str:
 def down_periods(*, assets: Sequence[str], services: Sequence[str], section: SlaSection,
                  transitions: Mapping[str, Sequence[Transition]], start: float, until: float
                  ) -> dict[tuple[str, str], iv.Intervals]:
-    """Unavailable (down or unreachable) intervals per ``(scope_type, scope)`` over ``[start, until)``."""
+    """Incident spans (see :func:`outages`) per ``(scope_type, scope)`` over ``[start, until)``."""
     engine = section.engine_services()
     tls: dict[str, object] = {}
 
@@ -134,8 +135,28 @@ def down_periods(*, assets: Sequence[str], services: Sequence[str], section: Sla
                 tls[name] = build(transitions.get(name, ()), start, until)
         return tls[name]
 
-    out = {("asset", a): tl(a).unavailable() for a in assets}
-    out.update({("service", s): tl(s).unavailable() for s in services})
+    out = {("asset", a): outages(tl(a)) for a in assets}
+    out.update({("service", s): outages(tl(s)) for s in services})
+    return out
+
+
+def outages(tl: Timeline) -> iv.Intervals:
+    """Incident spans of a timeline: from a down or unreachable segment to the next ``up`` one.
+
+    Unmeasured time (a daemon restart writes ``unmeasured`` at its last heartbeat) does not end an
+    outage: down periods separated only by unmeasured time are one incident. A span still open at
+    the end of the timeline ends at ``tl.end``.
+    """
+    out: iv.Intervals = []
+    begin: float | None = None
+    for a, _b, state in tl.segments:
+        if state in (DOWN, UNREACHABLE):
+            begin = a if begin is None else begin
+        elif state == UP and begin is not None:
+            out.append((begin, a))
+            begin = None
+    if begin is not None:
+        out.append((begin, tl.end))
     return out
 
 
@@ -166,29 +187,32 @@ _COLS = ("id, contract, scope_type, scope, start, end, priority, ack_at, ack_by,
          "restored_at, ticket, ticket_opened, ticket_title, ticket_priority")
 
 
-def sync(db: SlaDb, incidents: Sequence[Incident]) -> list[Incident]:
+def sync(db: SlaDb, incidents: Sequence[Incident], *, recorded_end: bool = False) -> list[Incident]:
     """Store new incidents (their priority is fixed at first sight), record restores, return them
-    with their ids and the recorded acknowledgement/ticket data."""
+    with their ids and the recorded acknowledgement/ticket data. With ``recorded_end`` (the
+    transitions were read up to a horizon before now), an incident open at that horizon takes the
+    restore already recorded, if any."""
     out = []
     for inc in incidents:
         key = (inc.contract, inc.scope_type, inc.scope, inc.start)
         db.execute("INSERT OR IGNORE INTO sla_incidents (contract, scope_type, scope, start, end, priority) "
                    "VALUES (?, ?, ?, ?, ?, ?)", (*key, inc.end, inc.priority))
-        if inc.end is not None:
+        if inc.end is not None:   # a measured restore (transition to up) is authoritative
             db.execute("UPDATE sla_incidents SET end = ? WHERE contract = ? AND scope_type = ? AND scope = ? "
-                       "AND start = ? AND end IS NULL", (inc.end, *key))
+                       "AND start = ? AND (end IS NULL OR end != ?)", (inc.end, *key, inc.end))
         row = db.execute(f"SELECT {_COLS} FROM sla_incidents WHERE contract = ? AND scope_type = ? "
                          "AND scope = ? AND start = ?", key).fetchone()
-        out.append(_merge(inc, row))
+        merged = _merge(inc, row)
+        out.append(merged if recorded_end or inc.end is not None else replace(merged, end=None))
     return out
 
 
 def _merge(inc: Incident, row: tuple) -> Incident:
-    (rid, _c, _t, _s, _st, _e, prio, ack_at, ack_by, interv, restored, ticket, opened, title,
+    (rid, _c, _t, _s, _st, end, prio, ack_at, ack_by, interv, restored, ticket, opened, title,
      tprio) = row
-    return replace(inc, id=rid, priority=prio, ack_at=ack_at, ack_by=ack_by, intervention_at=interv,
-                   restored_at=restored, ticket=ticket, ticket_opened=opened, ticket_title=title,
-                   ticket_priority=tprio)
+    return replace(inc, id=rid, priority=prio, end=inc.end if inc.end is not None else end,
+                   ack_at=ack_at, ack_by=ack_by, intervention_at=interv, restored_at=restored,
+                   ticket=ticket, ticket_opened=opened, ticket_title=title, ticket_priority=tprio)
 
 
 def from_row(row: tuple) -> Incident:

@@ -5,13 +5,16 @@ maintenance (one-off or recurring), force majeure, third party (*tiers*) or clie
 never edited: a correction, a withdrawal, or the confirmation/rejection of a *proposed* tiers
 entry is a new entry that ``supersedes`` the old one. Each row stores the canonical JSON of its
 entry, the previous row's hash and ``sha256(prev_hash + json)``; :meth:`Ledger.verify` recomputes
-the chain and names the first bad row. Deleting the *last* rows leaves a valid shorter chain:
-compare :meth:`Ledger.head` with a head published earlier (e.g. in the monthly report).
+the chain and names the first bad row. Deleting the *last* rows, or rewriting the whole chain
+(triggers dropped, hashes recomputed), leaves a valid chain: ``verify(expected=(n, hash))``
+compares with a head published earlier (the monthly report prints it as ``N:HASH``), and a
+configured key (``sla.ledger_key``) adds an HMAC per row that a rewrite cannot recompute.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import sqlite3
 from dataclasses import asdict, dataclass, replace
@@ -36,6 +39,11 @@ CREATE TRIGGER IF NOT EXISTS sla_ledger_no_update BEFORE UPDATE ON sla_ledger
 BEGIN SELECT RAISE(ABORT, 'sla_ledger is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS sla_ledger_no_delete BEFORE DELETE ON sla_ledger
 BEGIN SELECT RAISE(ABORT, 'sla_ledger is append-only'); END;
+CREATE TABLE IF NOT EXISTS sla_ledger_mac (seq INTEGER PRIMARY KEY, mac TEXT NOT NULL);
+CREATE TRIGGER IF NOT EXISTS sla_ledger_mac_no_update BEFORE UPDATE ON sla_ledger_mac
+BEGIN SELECT RAISE(ABORT, 'sla_ledger_mac is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS sla_ledger_mac_no_delete BEFORE DELETE ON sla_ledger_mac
+BEGIN SELECT RAISE(ABORT, 'sla_ledger_mac is append-only'); END;
 """
 
 
@@ -61,6 +69,10 @@ class Recurrence:
             raise ConfigError("recurrence: weekday 0..6, nth 1..5, -1 or none")
 
     def expand(self, start: float, end: float) -> iv.Intervals:
+        return iv.clip(self.spans(start, end), start, end)
+
+    def spans(self, start: float, end: float) -> iv.Intervals:
+        """Whole occurrences (not clipped) overlapping ``[start, end)``."""
         s, e = parse_hhmm(self.start), parse_hhmm(self.end)
         lo = date.fromisoformat(self.since) if self.since else date.min
         hi = date.fromisoformat(self.until) if self.until else date.max
@@ -70,7 +82,7 @@ class Recurrence:
             if d.weekday() == self.weekday and lo <= d <= hi and self._nth_ok(d):
                 out.append((local_ts(d, s), local_ts(d + timedelta(days=1 if e <= s else 0), e)))
             d += timedelta(days=1)
-        return iv.clip(iv.normalize(out), start, end)
+        return [(a, b) for a, b in iv.normalize(out) if b > start and a < end]
 
     def _nth_ok(self, d: date) -> bool:
         if self.nth is None:
@@ -161,17 +173,24 @@ def effective(entries: Sequence[Entry]) -> list[Entry]:
 def occurrences(entries: Sequence[Entry], start: float, end: float) -> list[Occurrence]:
     """Applied exclusion intervals inside ``[start, end)`` (recurrences expanded), sorted."""
     out: list[Occurrence] = []
+    if end <= start:
+        return out
     for e in effective(entries):
-        spans = iv.clip(iv.normalize(e.intervals), start, end)
-        if e.recurrence is not None:
-            spans = iv.union(spans, e.recurrence.expand(start, end))
-        out.extend(Occurrence(e.id, e.type, a, b, e.declared_at > a, e.author, e.reason,
-                              e.reference) for a, b in spans)
+        whole = list(e.intervals) + (e.recurrence.spans(start, end) if e.recurrence else [])
+        # ``late`` compares with the whole occurrence's start, not with the part inside the period
+        out.extend(Occurrence(e.id, e.type, max(a, start), min(b, end), e.declared_at > a, e.author,
+                              e.reason, e.reference)
+                   for a, b in iv.normalize(whole) if b > start and a < end)
     return sorted(out, key=lambda o: (o.start, o.entry))
 
 
 class Ledger:
-    def __init__(self, path: str | Path) -> None:
+    """The ledger table of the state file. With ``key`` (``sla.ledger_key``) each row appended also
+    gets an HMAC of ``seq:hash`` in ``sla_ledger_mac``: a chain rewritten without the key fails
+    :meth:`verify`."""
+
+    def __init__(self, path: str | Path, *, key: bytes | None = None) -> None:
+        self._key = key
         try:
             self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
             self._db.execute("PRAGMA journal_mode=WAL")
@@ -182,23 +201,35 @@ class Ledger:
     def close(self) -> None:
         self._db.close()
 
+    def _read(self, sql: str, args: tuple = ()) -> list[tuple]:
+        try:
+            return self._db.execute(sql, args).fetchall()
+        except sqlite3.Error as err:
+            raise LedgerError(f"exclusion ledger: {err}") from err
+
     def append(self, entry: Entry) -> Entry:
         """Store ``entry`` (its ``id`` is assigned) at the end of the chain."""
         try:
             self._db.execute("BEGIN IMMEDIATE")
-            row = self._db.execute("SELECT seq, hash FROM sla_ledger ORDER BY seq DESC LIMIT 1").fetchone()
-            seq, prev = (row[0] + 1, row[1]) if row else (1, GENESIS)
-            if entry.supersedes is not None:
-                self._check_supersedes(entry)
-            stored = replace(entry, id=seq)
-            text = stored.canonical()
-            self._db.execute("INSERT INTO sla_ledger VALUES (?, ?, ?, ?)",
-                             (seq, text, prev, _hash(prev, text)))
-            self._db.execute("COMMIT")
-            return stored
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
+            try:
+                row = self._db.execute("SELECT seq, hash FROM sla_ledger ORDER BY seq DESC LIMIT 1").fetchone()
+                seq, prev = (row[0] + 1, row[1]) if row else (1, GENESIS)
+                if entry.supersedes is not None:
+                    self._check_supersedes(entry)
+                stored = replace(entry, id=seq)
+                text = stored.canonical()
+                digest = _hash(prev, text)
+                self._db.execute("INSERT INTO sla_ledger VALUES (?, ?, ?, ?)", (seq, text, prev, digest))
+                if self._key is not None:
+                    self._db.execute("INSERT INTO sla_ledger_mac VALUES (?, ?)",
+                                     (seq, _mac(self._key, seq, digest)))
+                self._db.execute("COMMIT")
+                return stored
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as err:
+            raise LedgerError(f"exclusion ledger: cannot append: {err}") from err
 
     def _check_supersedes(self, entry: Entry) -> None:
         row = self._db.execute("SELECT entry FROM sla_ledger WHERE seq = ?",
@@ -221,20 +252,80 @@ class Ledger:
                                    status=status, supersedes=entry_id, id=0))  # type: ignore[arg-type]
 
     def get(self, entry_id: int) -> Entry:
-        row = self._db.execute("SELECT entry FROM sla_ledger WHERE seq = ?", (entry_id,)).fetchone()
-        if row is None:
+        rows = self._read("SELECT entry FROM sla_ledger WHERE seq = ?", (entry_id,))
+        if not rows:
             raise LedgerError(f"entry {entry_id} does not exist")
-        return Entry.from_json(row[0])
+        return Entry.from_json(rows[0][0])
 
     def entries(self) -> list[Entry]:
-        return [Entry.from_json(t) for (t,) in self._db.execute("SELECT entry FROM sla_ledger ORDER BY seq")]
+        return self.snapshot()[0]
 
     def head(self) -> tuple[int, str]:
-        row = self._db.execute("SELECT seq, hash FROM sla_ledger ORDER BY seq DESC LIMIT 1").fetchone()
-        return (row[0], row[1]) if row else (0, GENESIS)
+        rows = self._read("SELECT seq, hash FROM sla_ledger ORDER BY seq DESC LIMIT 1")
+        return (rows[0][0], rows[0][1]) if rows else (0, GENESIS)
 
-    def verify(self) -> Verification:
-        return verify_rows(self._db.execute("SELECT seq, entry, prev, hash FROM sla_ledger ORDER BY seq"))
+    def snapshot(self) -> tuple[list[Entry], tuple[int, str]]:
+        """Every entry and the head ``(rows, hash)`` they end at, from one read (one statement)."""
+        rows = self._read("SELECT seq, entry, hash FROM sla_ledger ORDER BY seq")
+        head = (rows[-1][0], rows[-1][2]) if rows else (0, GENESIS)
+        return [Entry.from_json(t) for _, t, _ in rows], head
+
+    def verify(self, expected: tuple[int, str] | None = None) -> Verification:
+        """Recompute the chain; with a key, check the HMACs; with ``expected`` (a head published
+        earlier, see :func:`format_head`), check that row ``n`` still has that hash."""
+        try:
+            self._db.execute("BEGIN")
+            try:
+                rows = self._db.execute("SELECT seq, entry, prev, hash FROM sla_ledger ORDER BY seq").fetchall()
+                macs = dict(self._db.execute("SELECT seq, mac FROM sla_ledger_mac"))
+            finally:
+                self._db.execute("COMMIT")
+        except sqlite3.Error as err:
+            raise LedgerError(f"exclusion ledger: {err}") from err
+        v = verify_rows(rows)
+        if not v.ok:
+            return v
+        if self._key is not None:
+            v = _verify_macs(v, rows, macs, self._key)
+            if not v.ok:
+                return v
+        if expected is not None:
+            n, digest = expected
+            if n > v.rows:
+                return Verification(False, v.rows, v.head, v.rows + 1,
+                                    f"published head has {n} rows, the ledger only {v.rows} (rows removed)")
+            if n > 0 and rows[n - 1][3] != digest or n == 0 and digest != GENESIS:
+                return Verification(False, v.rows, v.head, n,
+                                    f"row {n} no longer has the published hash (chain rewritten)")
+        return v
+
+
+def _verify_macs(v: Verification, rows: Sequence[tuple[int, str, str, str]], macs: dict[int, str],
+                 key: bytes) -> Verification:
+    """Every HMAC present must match and the last row must have one: its hash covers every earlier
+    row, so a rewritten chain fails without the key."""
+    for seq, _text, _prev, digest in rows:
+        mac = macs.get(seq)
+        if mac is not None and not hmac.compare_digest(mac, _mac(key, seq, digest)):
+            return Verification(False, v.rows, v.head, seq, "HMAC mismatch (chain rewritten, or another key)")
+    if rows and rows[-1][0] not in macs:
+        return Verification(False, v.rows, v.head, rows[-1][0], "last row has no HMAC (appended without the key, "
+                            "key configured since the last entry, or HMACs removed)")
+    return v
+
+
+def format_head(rows: int, digest: str) -> str:
+    """The published form of a ledger head, accepted by ``vigie exclusion verify --expect-head``."""
+    return f"{rows}:{digest}"
+
+
+def parse_head(text: str) -> tuple[int, str]:
+    """``N:HASH`` (see :func:`format_head`); ``LedgerError`` when malformed."""
+    n, sep, digest = text.strip().partition(":")
+    digest = digest.lower()
+    if not sep or not n.isdigit() or len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+        raise LedgerError(f"expected a ledger head as N:HASH (64 hex digits), got {text[:80]!r}")
+    return int(n), digest
 
 
 def verify_rows(rows: Iterable[tuple[int, str, str, str]]) -> Verification:
@@ -260,3 +351,8 @@ def verify_rows(rows: Iterable[tuple[int, str, str, str]]) -> Verification:
 
 def _hash(prev: str, text: str) -> str:
     return hashlib.sha256((prev + text).encode("utf-8")).hexdigest()
+
+
+def _mac(key: bytes | None, seq: int, digest: str) -> str:
+    assert key is not None
+    return hmac.new(key, f"{seq}:{digest}".encode("ascii"), hashlib.sha256).hexdigest()

@@ -21,6 +21,8 @@ from monitor.extensions import DaemonContext, Extension
 from monitor.probes.base import Result
 from monitor.sla import incidents as inc
 from monitor.sla.api import Api
+from monitor.sla.calendar import DAY
+from monitor.sla.config import overlap_warnings
 from monitor.sla.db import SlaDb
 from monitor.sla.ledger import Ledger
 from monitor.sla.monthdata import SlaMonth
@@ -112,13 +114,16 @@ class SlaExtension:
         self.path = db_path(ctx.config)
         self.worker = SlaService(ctx.config, self.path, clock=ctx.wall)   # used in the worker thread
         self.worker.sync_config_exclusions(ctx.wall())
-        self.ledger = Ledger(self.path)                                   # loop thread (API)
+        self.ledger = Ledger(self.path, key=ctx.config.sla.ledger_key_bytes())  # loop thread (API)
         self.db = SlaDb(self.path)
         self.api = Api(section=lambda: self.config.sla, ledger=self.ledger, db=self.db, wall=ctx.wall)
         self.month_collector, self.live_collector = _Families(), _Families()
         self._samples: list[tuple[str, str, float, float | None, bool]] = []
         self._busy = False
         self._retired: list[SlaService] = []
+        self._pruned: float | None = None   # last http_samples pruning (once a day)
+        for warning in overlap_warnings(ctx.config.sla):
+            log.warning("sla: %s", warning)
         self.month_collector.families = tuple(self._compute(ctx.wall()))
         self._publish_services()
 
@@ -147,6 +152,7 @@ class SlaExtension:
 
     def _compute(self, now: float) -> list[Metric]:
         svc = self.worker
+        self.prune(svc.db, now)
         for e in svc.propose_tiers(now):
             log.info("third-party exclusion proposed (entry %d): %s", e.id, e.reason)
         month = svc.current(now)
@@ -166,6 +172,14 @@ class SlaExtension:
             self.month_collector.families = tuple(await asyncio.to_thread(self._compute, now))
         finally:
             self._busy = False
+
+    def prune(self, db: SlaDb, now: float) -> None:
+        """Drop the http samples older than ``sla.retention``, at most once a day (worker thread)."""
+        if self._pruned is None or now - self._pruned >= DAY:
+            self._pruned = now
+            n = db.prune_samples(now - self.config.sla.retention)
+            if n:
+                log.info("sla: %d http samples older than the retention pruned", n)
 
     def reload(self, config: Config) -> None:
         try:

@@ -6,6 +6,7 @@ file. The report writer's entry point is :func:`month_report_data`.
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -18,11 +19,12 @@ from monitor.sla import proposals
 from monitor.sla.calendar import DAY, local_date
 from monitor.sla.compute import Period, compute_contract
 from monitor.sla.config import check_assets
-from monitor.sla.db import SlaDb
+from monitor.sla.db import SlaDb, SlaDbError
 from monitor.sla.ledger import Entry, Ledger
 from monitor.sla.monthdata import (ContractMonth, IncidentRow, MemberMonth, ResponseRow, SlaMonth,
                                    daily)
 from monitor.sla.response import evaluate
+from monitor.state import UP
 from monitor.store import Store, Transition
 
 LOOKBACK = 31 * DAY   # how far before a month an incident's start is looked for
@@ -45,13 +47,14 @@ class SlaService:
         self.clock = clock
         path = Path(path) if path is not None else db_path(config)
         self.store = Store(path)
-        self.ledger = Ledger(path)
+        self.ledger = Ledger(path, key=self.sla.ledger_key_bytes())
         self.db = SlaDb(path)
         self.contracts = self.sla.engine_contracts()
         self.services = self.sla.engine_services()
         self.assets = {a.name: a for a in config.assets}
         self.dependents, self.urgency = inc.levels(
             self.sla, {a.name: (a.criticality, a.parent) for a in config.assets})
+        self._scored: dict[tuple, tuple[bool | None, bool | None]] = {}   # final GTI/GTR verdicts
 
     def close(self) -> None:
         self.store.close()
@@ -95,9 +98,32 @@ class SlaService:
             row = self.db.execute("SELECT asset, ts, state, reason FROM transitions WHERE asset = ? AND ts < ? "
                                   "ORDER BY ts DESC, rowid DESC LIMIT 1", (name, start)).fetchone()
             rows = [Transition(*row)] if row else []
-            rows.extend(self.store.transitions(name, start, end))
+            try:
+                rows.extend(self.store.transitions(name, start, end))
+            except sqlite3.Error as err:
+                raise SlaDbError(f"transitions of {name}: {err}") from err
             out[name] = rows
         return out
+
+    def settled_start(self, names: Sequence[str], before: float) -> float:
+        """An instant ``<= before`` at which each of ``names`` is up, or has no earlier transition:
+        an incident open at ``before`` began after it (its real start, not a window's edge)."""
+        t = before
+        while True:
+            back = t
+            for name in names:
+                row = self.db.execute("SELECT state FROM transitions WHERE asset = ? AND ts <= ? "
+                                      "ORDER BY ts DESC, rowid DESC LIMIT 1", (name, t)).fetchone()
+                if row is None or row[0] == UP:
+                    continue
+                up = self.db.execute("SELECT MAX(ts) FROM transitions WHERE asset = ? AND ts < ? AND state = ?",
+                                     (name, t, UP)).fetchone()[0]
+                if up is None:   # never up before: its first transition
+                    up = self.db.execute("SELECT MIN(ts) FROM transitions WHERE asset = ?", (name,)).fetchone()[0]
+                back = min(back, up)
+            if back >= t:
+                return t
+            t = back
 
     def _assets_of(self, contract: str) -> list[str]:
         c = self.sla.contracts[contract]
@@ -119,8 +145,7 @@ class SlaService:
 
     def _month(self, period: Period, now: float) -> SlaMonth:
         until = min(max(now, period.start), period.end)
-        entries = self.ledger.entries()
-        rows, head = self.ledger.head()
+        entries, (rows, head) = self.ledger.snapshot()   # the head of exactly these entries
         out = []
         for name in self.sla.contracts:
             out.append(self._contract(name, period, now, until, entries))
@@ -153,19 +178,29 @@ class SlaService:
     def _incidents(self, name: str, period: Period, now: float, until: float,
                    trans: Mapping[str, Sequence[Transition]]) -> list[IncidentRow]:
         conf, cal = self.sla.contracts[name], self.contracts[name].calendar
-        horizon = min(now, period.end + LOOKBACK)
+        horizon, window = min(now, period.end + LOOKBACK), period.start - LOOKBACK
         periods = inc.down_periods(assets=conf.assets, services=conf.services, section=self.sla,
-                                   transitions=trans, start=period.start - LOOKBACK, until=horizon)
+                                   transitions=trans, start=window, until=horizon)
+        for kind, scope in list(periods):
+            # an outage going on at the window's start: read back to its real start
+            names = [scope] if kind == "asset" else sorted(set(self.sla.service_assets(scope)))
+            since = self.settled_start(names, window)
+            if since < window:
+                periods[(kind, scope)] = inc.down_periods(
+                    assets=[scope] if kind == "asset" else [], services=[scope] if kind == "service" else [],
+                    section=self.sla, transitions=self.transitions(names, since, horizon), start=since,
+                    until=horizon)[(kind, scope)]
         found = []
         for (kind, scope), spans in periods.items():
             impact = inc.impact_of(self.dependents.get(scope, 0), conf.criticality, self.sla)
             urgency = self.urgency.get(scope, "medium")
             for a, b in (s for s in spans if s[1] > period.start and s[0] < until):
-                found.append(inc.Incident(0, name, kind, scope, a, None if b >= now else b, impact, urgency,
-                                          inc.priority(impact, urgency)))
+                # open at the horizon: still going on, or unknown past it (never a false restore)
+                found.append(inc.Incident(0, name, kind, scope, a, None if b >= horizon else b, impact,
+                                          urgency, inc.priority(impact, urgency)))
         found.sort(key=lambda i: (i.start, i.scope_type, i.scope))
         rows = []
-        for i in inc.sync(self.db, found):
+        for i in inc.sync(self.db, found, recorded_end=horizon < now):
             g = conf.guarantees.get(i.priority)
             gti, gtr = (g.gti, g.gtr) if g else (None, None)
             rows.append(IncidentRow(i, inc.compliance(i, cal, gti, gtr, now), gti, gtr))
@@ -174,9 +209,12 @@ class SlaService:
 
     def incident_status(self, now: float) -> tuple[dict[tuple[str, str], int], dict[tuple[str, str, str], int]]:
         """Open incidents per (contract, priority) and GTI/GTR breaches per (contract, priority, "gti"|"gtr")
-        over every stored incident."""
+        over every stored incident. Only incidents whose verdict can still change (open, or a
+        guarantee not yet decided) are scored at each call: the final verdicts of closed ones are
+        kept, keyed by the whole row (a later acknowledgement or ticket rescores it)."""
         open_: dict[tuple[str, str], int] = {}
         breaches: dict[tuple[str, str, str], int] = {}
+        scored: dict[tuple, tuple[bool | None, bool | None]] = {}
         for row in inc.stored(self.db):
             i = inc.from_row(row)
             if i.contract not in self.sla.contracts:
@@ -186,11 +224,21 @@ class SlaService:
             g = self.sla.contracts[i.contract].guarantees.get(i.priority)
             if g is None:
                 continue
-            c = inc.compliance(i, self.contracts[i.contract].calendar, g.gti, g.gtr, now)
-            for kind, met in (("gti", c.gti_met), ("gtr", c.gtr_met)):
+            key = (tuple(row), g.gti, g.gtr, self.sla.contracts[i.contract].calendar)  # calendar name
+            verdict = self._scored.get(key)
+            if verdict is None:
+                c = inc.compliance(i, self.contracts[i.contract].calendar, g.gti, g.gtr, now)
+                verdict = (c.gti_met, c.gtr_met)
+                final = all(m is not None or lim is None for m, lim in zip(verdict, (g.gti, g.gtr)))
+                if i.end is not None and final:
+                    scored[key] = verdict
+            else:
+                scored[key] = verdict
+            for kind, met in zip(("gti", "gtr"), verdict):
                 if met is False:
-                    key = (i.contract, i.priority, kind)
-                    breaches[key] = breaches.get(key, 0) + 1
+                    bkey = (i.contract, i.priority, kind)
+                    breaches[bkey] = breaches.get(bkey, 0) + 1
+        self._scored = scored   # only rows still stored and still final
         return open_, breaches
 
 
