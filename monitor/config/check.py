@@ -7,6 +7,8 @@ from pathlib import Path
 
 from monitor.errors import ConfigError, ConfigErrors
 
+from monitor.sla.config import overlap_warnings
+
 from .loader import load_config
 
 
@@ -23,6 +25,7 @@ def check_config(path: str | Path, *, environ: Mapping[str, str] | None = None,
     except ConfigError as err:
         return [f"error: {err}"]
     messages = [f"warning: {w}" for w in config.warnings]
+    messages += [f"warning: {w}" for w in overlap_warnings(config.sla)]
     if not config.assets:
         messages.append(f"warning: {path}: no assets defined")
     return messages

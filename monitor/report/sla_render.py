@@ -11,6 +11,8 @@ import math
 from datetime import date, timedelta
 from typing import Any
 
+from monitor.sla.ledger import format_head
+
 from . import fr
 from .files import ReportFiles, csv_bytes, json_bytes
 from .html import Raw, definitions, esc, figure, heading, page, para, status, table
@@ -196,14 +198,18 @@ def _method(r: SlaReport) -> str:
         "la valeur exacte, donnée dans les fichiers CSV et JSON.",
         "Une exclusion « déclarée après coup » l’a été après son début : elle s’applique mais "
         "est signalée.",
+        "Le taux d’un contrat est la moyenne des taux de ses éléments pondérée par leur temps "
+        "garanti ; un équipement listé aussi dans l’un de ses services y compte deux fois.",
     ]
     head = (f"Registre des exclusions : chaîne d’empreintes vérifiée, {r.ledger_rows} "
-            f"entrée(s) prises en compte, empreinte de tête ")
+            f"entrée(s) prises en compte ; tête à publier et à vérifier plus tard avec "
+            f"« vigie exclusion verify --expect-head » : ")
     return "\n".join([
         '<section aria-labelledby="methode">', heading(2, "Note de méthode", "methode"),
         "<ul>" + "".join(f"<li>{esc(x)}</li>" for x in items) + "</ul>",
-        para(Raw(esc(head) + f"<code>{esc(r.ledger_hash or '—')}</code>. Toute modification "
-                 "ultérieure d’une de ces entrées change cette empreinte."), "note"),
+        para(Raw(esc(head) + f"<code>{esc(format_head(r.ledger_rows, r.ledger_hash) if r.ledger_hash else '—')}</code>. "
+                 "Toute modification ultérieure d’une de ces entrées change cette empreinte."),
+             "note"),
         "</section>"])
 
 
