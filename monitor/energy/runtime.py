@@ -5,9 +5,9 @@ one :class:`~monitor.energy.accumulate.Reading` per meter, folded into that mete
 :class:`MeterState` (counter preferred, else power integrated, gaps longer than ``max_gap`` counted
 as unmeasured). Changed states are written to the ``energy_meters`` table of the daemon's SQLite
 file in one batch on each :meth:`~EnergyRuntime.tick` (and on close), not on every result, so a
-restart resumes exactly from the last tick (a crash loses at most that tick's integration); an immutable :class:`EnergySnapshot` is swapped in for scrapes
-and for the other extensions, which reach this one through ``ctx.services["energy.meters"]``
-(:func:`runtime_of`).
+restart resumes exactly from the last tick (a crash loses at most that tick's integration); an
+immutable :class:`EnergySnapshot` is swapped in for scrapes and for the other extensions, which
+reach this one through ``ctx.services["energy.meters"]`` (:func:`runtime_of`).
 """
 
 from __future__ import annotations

@@ -11,7 +11,8 @@ No double counting (pure over the month's rows, :func:`metered_assets`):
 
 * an asset's energy is its own wall meter when it has one (polled on the asset itself), else the sum of
   its feeds (:func:`monitor.energy.meters.counted_meters`, the rule of the live runtime too), **minus**
-  what its own meters deliver to other attributed assets (a switch's wall power includes the PoE of its APs, a PDU's inlet its outlets);
+  what its own meters deliver to other attributed assets (a switch's wall power includes the PoE of
+  its APs, a PDU's inlet its outlets);
 * a PDU whose inlet is not attributed is counted as ``<pdu> (non attribué)``, kind
   :data:`UNATTRIBUTED_PDU`: inlet minus its attributed outlets (equipment plugged in but not declared);
 * UPS meters never enter (their output is the load of the room, already counted; they give the PUE).

@@ -277,8 +277,8 @@ FORMULAS = (
     "n’est pas le PUE de l’ISO/IEC 30134-2 (énergie totale du local / énergie informatique), qui inclut "
     "le refroidissement : seules les pertes des onduleurs sont comptées.",
     "Borne Wi-Fi : énergie mesurée sur le port PoE qui l’alimente, sur le seul temps mesuré (heures "
-    "indiquées) ; kWh/an = puissance moyenne sur ce temps × 8 760 h / 1 000 (projection, modélisée) ; sans mesure, consommation annuelle ADEME (20 à "
-    "120 kWh/an, facteur) et puissance moyenne correspondante pour le mois.",
+    "indiquées) ; kWh/an = puissance moyenne sur ce temps × 8 760 h / 1 000 (projection, modélisée) ; "
+    "sans mesure, consommation annuelle ADEME (20 à 120 kWh/an, facteur) et puissance moyenne correspondante pour le mois.",
     "W par VM (mois) : moyenne, pondérée par le temps, de la puissance allouée à chaque VM allumée.",
     "kWh par page = énergie de l’imprimante / pages du mois ; recto-verso et noir et blanc = pages "
     "correspondantes / pages totales (compteurs Printer-MIB et PWG).",

@@ -3,7 +3,8 @@
 Hand-worked, October 2026 (Paris), hourly ticks from Thu 1 Oct 00:00 to Sun 11 Oct 00:00 (240 h):
 
 * ap1 and ap2 (ecole) on PoE ports 1 and 2 of sw at 3.5 W and 4.5 W: 3.5 x 240 / 1000 = 0.84 kWh and
-  1.08 kWh; x 8,760 h: 30.66 and 39.42 kWh/year (measured), ecole mean 35.04. ap3 (mairie) has no
+  1.08 kWh (measured, coverage 1.0); x 8,760 h: 30.66 and 39.42 kWh/year (modelled: a projection),
+  ecole mean 35.04. ap3 (mairie) has no
   meter: ADEME 70 kWh/year (20-120, factor) and 7.99 W x 240 h = 1.9176 kWh. Fleet mean
   (30.66 + 39.42 + 70) / 3 = 46.6933 kWh/year (factor: the weakest).
 * ups1 (mairie): input 600 W, output 500 W -> 144 kWh / 120 kWh -> PUE 1.2 (measured).
@@ -170,7 +171,9 @@ def test_month_figures_match_the_hand_worked_values(state) -> None:
     assert sorted(aps) == ["ap1", "ap2", "ap3"]
     assert (aps["ap1"].kwh.value, aps["ap1"].kwh_year.value) == pytest.approx((0.84, 30.66))
     assert (aps["ap2"].kwh.value, aps["ap2"].kwh_year.value) == pytest.approx((1.08, 39.42))
-    assert str(aps["ap1"].kwh_year.provenance) == "measured" and aps["ap1"].metered_s == 240 * 3600
+    assert str(aps["ap1"].kwh_year.provenance) == "modelled" and aps["ap1"].metered_s == 240 * 3600
+    assert str(aps["ap1"].kwh.provenance) == "measured" and aps["ap1"].coverage == 1.0
+    assert m.coverage == {"ap1": 1.0, "ap2": 1.0}
     assert (aps["ap3"].kwh_year.value, str(aps["ap3"].kwh_year.provenance)) == (70.0, "factor")
     assert aps["ap3"].kwh.value == pytest.approx(7.99 * 240 / 1000)
     assert m.ap_kwh_year["ecole"].value == pytest.approx(35.04)
@@ -199,10 +202,10 @@ def test_gauges_pass_promtool(state) -> None:
     def value(line_start: str) -> float:
         return float(next(x for x in text.splitlines() if x.startswith(line_start)).rsplit(" ", 1)[1])
 
-    assert value('vigie_access_point_energy_kwh_per_year{asset="ap1",provenance="measured",site="ecole"}') \
+    assert value('vigie_access_point_energy_kwh_per_year{asset="ap1",provenance="modelled",site="ecole"}') \
         == pytest.approx(30.66)
     assert value('vigie_access_point_energy_kwh_per_year{asset="ap3",provenance="factor",site="mairie"}') == 70.0
-    assert value('vigie_access_point_energy_kwh_per_year_average{provenance="measured",site="ecole"}') \
+    assert value('vigie_access_point_energy_kwh_per_year_average{provenance="modelled",site="ecole"}') \
         == pytest.approx(35.04)
     assert value('vigie_vm_power_watts_month_average{host="fleet",provenance="modelled"}') == pytest.approx(W_VM)
     assert value('vigie_pue_month_ratio{provenance="measured",site="mairie"}') == pytest.approx(1.2)

@@ -15,7 +15,8 @@ to Thu 22 Oct 09:00, i.e. 26 h = 93,600 s and 313 polls):
   vs a 1,000-page baseline for October 2025: -60 % (atteint, target -30 %). Its energy is metered:
   +7.2 MJ = 2 kWh in October (measured) -> 0.005 kWh/page.
 * Wi-Fi AP ap1 (ecole) on PoE port 1.6 of sw-ecole at 4 W, metered 93,600 s through the real meters
-  runtime: 0.104 kWh (measured), 4 x 8.76 = 35.04 kWh/year.
+  runtime: 0.104 kWh (measured, 26 h of October's 745 h: a partial scope), 4 x 8.76 = 35.04 kWh/year
+  (modelled: a projection).
 * ups1 (mairie) input 600 W, output 500 W over 26 h: 15.6 kWh / 13 kWh -> PUE 1.2 (measured).
 * hv1 200 W measured, idle 100 W, 4 threads; test-a and prod-b have 2 vCPUs each, no per-VM CPU. By day
   both on: 100 W each (200 W / 2 VMs); at night prod-b alone: 100 x 2/4 + 100 = 150 W. Each tick
@@ -222,7 +223,11 @@ def test_figures_match_the_hand_worked_values(state) -> None:
     assert ind["vm_power", "hv1"].value.value == pytest.approx(W_VM)
     assert str(ind["vm_power", "fleet"].value.provenance) == "modelled"
     assert ind["ap_kwh", "ecole"].value.value == pytest.approx(35.04)
-    assert str(ind["ap_kwh", "fleet"].value.provenance) == "measured"
+    assert str(ind["ap_kwh", "fleet"].value.provenance) == "modelled"
+    assert ind["pue", "mairie"].label == "PUE partiel (pertes onduleur) par local technique"
+    assert dict(r.coverage) == {"ap1": pytest.approx(26 / 745)}
+    assert r.scope("kind", "access_point").partial == (("ap1", pytest.approx(26 / 745)),)
+    assert r.scope("kind", "workstation").partial == ()
     (room_m,) = [x for x in r.rooms if x.site == "mairie"]
     assert (room_m.input_kwh.value, room_m.output_kwh.value) == pytest.approx((15.6, 13.0))
     (ap,) = r.access_points
@@ -388,6 +393,9 @@ def test_scopes_by_kind_and_site_cover_every_metered_asset(infra) -> None:
                                                          ("srv1", "server", "mairie")]
     assert r.top[0].kgco2e.value == pytest.approx(216 * 0.0461) and r.top[0].eur.value == pytest.approx(54.0)
     assert r.unmetered == ("fw1",)
+    # the fixture's meters cover 1st 00:00 -> 31st 00:00: 720 h of October's 745 h
+    assert dict(r.coverage) == pytest.approx({"hv1": 720 / 745, "pdu1 (non attribué)": 720 / 745,
+                                              "srv1": 720 / 745})
     (room,) = [x for x in r.rooms if x.site == "mairie"]
     assert room.pue.value == pytest.approx(1.125) and room.output_kwh.value == pytest.approx(576.0)
     html = build(cfg, db, 2026, 10, INFRA_NOW, pdf=False).html.decode()
@@ -401,3 +409,60 @@ def test_infra_regeneration_is_byte_identical(infra) -> None:
     cfg, db = infra
     assert build(cfg, db, 2026, 10, INFRA_NOW, pdf=False) == build(cfg, db, 2026, 10, INFRA_NOW + 86400 * 60,
                                                                    pdf=False)
+
+
+# --- review fixes: own meter counted once, partial coverage stated, partial PUE named ----------------
+# November 2026 (720 h), rows as record_meters stores them:
+# * srv2 (ct, server): Redfish 300 W x 30 d = 216 kWh; its PDU outlet, also declared as a feed, reads
+#   the same 216 kWh: srv2 = 216 kWh (it was 432), and pdu1's remainder = 500 W x 720 h - 216 = 144 kWh;
+# * sw1 (ecole, switch): its own watts sensor at 50 W, metered from the 16th only (360 h): 18 kWh
+#   measured, 50 % of the month: the "switch" and "ecole" scopes (and the total) are partial;
+# * ups1 (ct): input 550 W, output 500 W -> partial PUE 1.1 (UPS losses only).
+# Total 216 + 144 + 18 = 378 kWh.
+DEC = ts("2026-12-10T09:00")
+
+
+@pytest.fixture(scope="module")
+def review(tmp_path_factory: pytest.TempPathFactory) -> tuple[Config, Path]:
+    tmp = tmp_path_factory.mktemp("review")
+    assets = (Asset(name="srv2", site="ct", kind="server"), Asset(name="pdu1", site="ct", kind="pdu"),
+              Asset(name="sw1", site="ecole", kind="switch"), Asset(name="ups1", site="ct", kind="ups"))
+    sob = SobrietySection(hours={"default": CalendarConf(kind="weekly", ranges={"mon-fri": ("08:00-19:00",)})})
+    cfg = Config(daemon=DaemonOptions(state_dir=str(tmp)), assets=assets, energy=EnergySection(
+        sobriety=sob, meters=MetersSection(feeds=(Feed(meter="pdu1", match={"outlet": "2"}, asset="srv2"),))))
+    db = connect(tmp / "vigie.db")
+    rec = Recorder(db, max_gap=600)
+    h = 720 * 3600.0
+    for t, k in ((ts("2026-11-01T00:00"), 0.0), (ts("2026-11-30T23:59"), 1.0)):
+        rec.meter("srv2", "srv2/server:chassis=1", "asset", t, 300 * h * k, h * k)
+        rec.meter("srv2", "pdu1/pdu_outlet:outlet=2,pdu=1", "asset", t, 300 * h * k, h * k)
+        rec.meter("pdu1", "pdu_input:inlet=1,pdu=1", "pdu_input", t, 500 * h * k, h * k)
+        rec.meter("sw1", "sw1/sensor:entity=1", "asset", t, 50 * h / 2 * k, h / 2 * k)
+        rec.meter("ups1", "ups_input:line=1", "ups_input", t, 550 * h * k, h * k)
+        rec.meter("ups1", "ups_output:line=1", "ups_output", t, 500 * h * k, h * k)
+    db.close()
+    return cfg, tmp / "vigie.db"
+
+
+def test_own_meter_counted_once_and_partial_scopes_stated(review) -> None:
+    cfg, db = review
+    r = collect(cfg, db, 2026, 11, DEC)
+    assert {s.name: s.kwh.value for s in r.scopes if s.axis == "kind"} == pytest.approx(
+        {"server": 216.0, "pdu (non attribué)": 144.0, "switch": 18.0})
+    assert r.scope("total", "total").kwh.value == pytest.approx(378.0)
+    assert dict(r.coverage) == {"pdu1 (non attribué)": 1.0, "srv2": 1.0, "sw1": 0.5}
+    assert [(s.axis, s.name) for s in r.scopes if s.partial] == [("total", "total"), ("kind", "switch"),
+                                                                 ("site", "ecole")]
+    assert r.scope("kind", "switch").partial == (("sw1", 0.5),)
+    (room,) = [x for x in r.rooms if x.site == "ct"]
+    assert room.pue.value == pytest.approx(1.1)
+    files = build(cfg, db, 2026, 11, DEC, pdf=False)
+    html = files.html.decode()
+    assert f"Commutateurs (sw1 : 50,0{NNBSP}%); ecole (sw1 : 50,0{NNBSP}%)" in html
+    assert "PUE partiel (pertes onduleur) par local technique" in html
+    assert "hors refroidissement (pas le PUE ISO/IEC 30134-2)" in html
+    data = json.loads(files.json)
+    assert {a["name"]: a["coverage"] for a in data["assets"]} == {"pdu1 (non attribué)": 1.0, "srv2": 1.0,
+                                                                 "sw1": 0.5}
+    assert [c["partial"] for c in data["consumption"] if c["name"] == "switch"] == [
+        [{"asset": "sw1", "coverage": 0.5}]]
