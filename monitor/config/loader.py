@@ -26,7 +26,7 @@ from monitor.sla.config import SlaSection
 from monitor.sla.config import check_assets as check_sla_assets
 
 from .model import Asset, Config, Credential, DaemonOptions, Site, SnmpDefaults, Tiers
-from .source import compose_file
+from monitor.yamlfile import compose_file
 from .validate import EXTRA_META, VALIDATORS, check_name
 
 MAX_FILES = 256

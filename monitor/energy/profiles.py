@@ -18,6 +18,7 @@ from yaml.constructor import SafeConstructor
 
 from monitor.energy.figure import Figure, Provenance
 from monitor.errors import ConfigError
+from monitor.yamlfile import compose_text
 
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "data" / "energy_profiles.yml"
 _NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
@@ -225,7 +226,6 @@ def parse_profiles(text: str, file: str = "<string>") -> EnergyProfiles:
     """Parse and validate the YAML text of an energy profiles file."""
     # Imported here: monitor.config imports the energy config, which imports this module (a cycle
     # when this module is imported first).
-    from monitor.config.source import compose_text
 
     r = _Reader(file)
     root = compose_text(text.encode("utf-8"), file)   # UTF-8 check, safe loader, line numbers

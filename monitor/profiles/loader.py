@@ -8,7 +8,7 @@ from typing import Any, Callable
 
 import yaml
 
-from monitor.config.source import compose_file, compose_text
+from monitor.yamlfile import compose_file, compose_text
 from monitor.errors import ConfigError, ConfigErrors
 from monitor.profiles.model import (
     INDEX_KINDS, METRIC_TYPES, TIERS, TRANSFORM_KINDS, Group, IndexPart, LabelColumn, Match, Metric,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from monitor.config import load_config
-from monitor.config.source import MAX_FILE_BYTES
+from monitor.yamlfile import MAX_FILE_BYTES
 from monitor.errors import ConfigError
 
 

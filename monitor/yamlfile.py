@@ -1,4 +1,8 @@
-"""Reading one YAML file defensively: size cap, UTF-8 check, ``yaml.compose`` with line numbers kept."""
+"""Reading one YAML file defensively: size cap, UTF-8 check, ``yaml.compose`` with line numbers kept.
+
+Shared by the configuration, the device profiles and the energy profiles (a module of its own, so
+that none of them imports another's package to read YAML).
+"""
 
 from __future__ import annotations
 
