@@ -26,7 +26,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from monitor.errors import ConfigError
 
 from .durations import parse_duration
-from .secrets import SOURCES, Secret, SecretError, read_secret
+from monitor.secrets import SOURCES, Secret, SecretError, read_secret
 
 T = "tag:yaml.org,2002:"
 STR, INT, FLOAT, BOOL, NULL, MAP, SEQ, MERGE, TIMESTAMP = (

@@ -23,7 +23,7 @@ from monitor.energy.config import EnergySection
 from monitor.export.influx_config import InfluxSection
 from monitor.sla.config import SlaSection
 
-from .secrets import Secret
+from monitor.secrets import Secret
 
 __all__ = [
     "Asset", "AssetKind", "Config", "Credential", "DaemonOptions", "HttpCredential", "ProbeSet", "Secret",

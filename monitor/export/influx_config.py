@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
-from monitor.config.secrets import Secret
+from monitor.secrets import Secret
 
 
 def _dur(default: float) -> object:

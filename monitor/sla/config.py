@@ -20,6 +20,7 @@ from types import MappingProxyType
 from typing import Iterable, Literal
 
 from monitor.errors import ConfigError
+from monitor.secrets import Secret
 from monitor.sla.calendar import PARIS, WEEKDAYS, Calendar, parse_hhmm
 from monitor.sla.contract import Contract, Service, service_order
 from monitor.sla.ledger import Entry, Recurrence
@@ -312,8 +313,3 @@ def overlap_warnings(section: SlaSection) -> list[str]:
                 out.append(f"sla.contracts.{name}.assets[{i}]: {a!r} is also a member of service(s) "
                            f"{', '.join(inside)}; the contract's pooled figure counts its outages twice")
     return out
-
-
-# At the end: monitor.config imports this module (through the model and the energy section), and
-# the binder resolves the ``Secret`` annotation only when it binds.
-from monitor.config.secrets import Secret  # noqa: E402

@@ -108,7 +108,7 @@ async def test_extension_exports_kpis(tmp_path: Path) -> None:
 
 
 def test_influx_self_metrics_pass_promtool(tmp_path: Path) -> None:
-    from monitor.config.secrets import Secret
+    from monitor.secrets import Secret
     from monitor.export.influx import InfluxExport
     from monitor.export.influx_config import InfluxSection
     w = InfluxExport(InfluxSection(url="http://127.0.0.1:1", org="o", bucket="b", token=Secret("t")),

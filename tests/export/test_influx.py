@@ -11,7 +11,7 @@ from typing import Callable
 import pytest
 
 from monitor.config.model import Asset
-from monitor.config.secrets import Secret
+from monitor.secrets import Secret
 from monitor.export.influx import InfluxExport, result_lines
 from monitor.export.influx_config import InfluxSection
 from monitor.export.spool import Spool
