@@ -14,8 +14,6 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from monitor.probes.http import make_session
-from aiohttp import web
 from prometheus_client import CollectorRegistry
 
 from monitor.config.loader import load_config
@@ -24,6 +22,7 @@ from monitor.errors import VigieError
 from monitor.exporter import SnapshotCollector, make_app
 from monitor.extensions import BUILDERS, DaemonContext, Extension, build_extensions
 from monitor.pipeline import AssetInfo, Pipeline
+from monitor.probes.http import make_session
 from monitor.probes.registry import Resources, build_jobs
 from monitor.profiles.catalog import load_catalog
 from monitor.scheduler import Scheduler
@@ -31,6 +30,7 @@ from monitor.sdnotify import Notifier
 from monitor.selfmetrics import SelfMetrics
 from monitor.snmp.client import SnmpClient
 from monitor.store import Store
+from monitor.webserve import serve
 
 log = logging.getLogger("vigie")
 
@@ -154,12 +154,9 @@ class Daemon:
 
             app = make_app(registry, ready=lambda: self.ready, before_scrape=before_scrape)
             app.router.add_routes(app_routes)
-            runner = web.AppRunner(app, access_log=None)
-            await runner.setup()
             host, _, port = config.daemon.listen.rpartition(":")
-            site = web.TCPSite(runner, host.strip("[]") or "127.0.0.1", int(port))
-            await site.start()
-            self.listen_port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+            runner, self.listen_port = await serve(app, host=host.strip("[]") or "127.0.0.1",
+                                                   port=int(port), access_log=None)
             log.info("Vigie started: %d assets, %d jobs, /metrics on %s:%d", len(config.assets),
                      len(jobs), host, self.listen_port)
 

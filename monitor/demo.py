@@ -37,6 +37,7 @@ from monitor.daemon import Daemon
 from monitor.demo_peers import redfish
 from monitor.demo_peers.nutanix import NutanixFake
 from monitor.pki import make_pki
+from monitor.webserve import serve
 
 log = logging.getLogger("vigie.demo")
 EXAMPLE = simulator.REPO_ROOT / "examples" / "town"
@@ -75,11 +76,7 @@ async def start_portal(workdir: Path) -> tuple[web.AppRunner, int, Path]:
     async def home(_: web.Request) -> web.Response:
         return web.Response(text=PORTAL_HTML, content_type="text/html")
     app.router.add_get("/", home)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=pki.server_context())
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    runner, port = await serve(app, ssl_context=pki.server_context(), access_log=None)
     return runner, port, pki.ca_file
 
 

@@ -6,32 +6,9 @@ import signal
 import textwrap
 
 import aiohttp
-import pytest
-from aiohttp import web
 
 from monitor.daemon import Daemon
 from monitor.store import Store
-from tests.peers.snmpd import Snmpd
-
-
-@pytest.fixture
-def snmpd(tmp_path):
-    with Snmpd(workdir=tmp_path / "snmpd") as agent:
-        yield agent
-
-
-@pytest.fixture
-async def portal():
-    app = web.Application()
-    async def home(_):
-        return web.Response(text="Portail Famille ok")
-    app.router.add_get("/", home)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    yield site._server.sockets[0].getsockname()[1]
-    await runner.cleanup()
 
 
 def write_config(tmp_path, snmpd, http_port, extra_asset=""):

@@ -4,12 +4,12 @@ from types import MappingProxyType
 
 import aiohttp
 import pytest
-from aiohttp import web
 from prometheus_client import CollectorRegistry
 
 from monitor.exporter import AssetView, ProbeView, SnapshotCollector, make_app
 from monitor.probes.base import Result, Reason, Sample
 from monitor.selfmetrics import SelfMetrics
+from monitor.webserve import serve
 
 
 def snapshot():
@@ -28,11 +28,7 @@ def snapshot():
 
 
 async def scrape(registry, before=lambda: None):
-    runner = web.AppRunner(make_app(registry, ready=lambda: True, before_scrape=before))
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]
+    runner, port = await serve(make_app(registry, ready=lambda: True, before_scrape=before))
     try:
         async with aiohttp.ClientSession() as s:
             async with s.get(f"http://127.0.0.1:{port}/metrics") as r:

@@ -29,6 +29,7 @@ import base64
 from typing import Any
 
 from aiohttp import web
+from monitor.webserve import serve
 
 API = "/PrismGateway/services/rest/v2.0"
 USER, PASSWORD = "vigie-ro", "s3cret-prism"
@@ -110,11 +111,7 @@ class NutanixFake:
         app.router.add_get(API + "/hosts/", self._hosts)
         app.router.add_get(API + "/vms/", self._vms)
         app.router.add_get(API + "/vms/{uuid}/stats/", self._stats)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner, port = await serve(app, access_log=None)
         self.base_url = f"http://127.0.0.1:{port}"
         return self
 

@@ -112,33 +112,30 @@ def _build_meraki(config: Config, asset: Asset, res: Resources) -> tuple[object,
     return (asset.probes.meraki, cred.http.api_key.reveal()), (lambda _tier: probe.run())
 
 
-def _build_redfish(config: Config, asset: Asset, res: Resources) -> tuple[object, RunFn]:
-    from monitor.probes.redfish import RedfishProbe
+def _login(config: Config, asset: Asset, what: str) -> tuple[str, str]:
+    """(username, password) of the asset's HTTP credential, for the Basic-auth API probes."""
     cred = config.credential_for(asset)
     if cred is None or cred.http is None or not cred.http.username or cred.http.password is None:
-        raise ProbeSetupError(f"asset {asset.name}: Redfish needs a credential with "
+        raise ProbeSetupError(f"asset {asset.name}: {what} needs a credential with "
                               "http.username and http.password")
-    options = asset.probes.redfish
-    assert options is not None
-    password = cred.http.password.reveal()
+    return cred.http.username, cred.http.password.reveal()
+
+
+def _build_redfish(config: Config, asset: Asset, res: Resources) -> tuple[object, RunFn]:
+    from monitor.probes.redfish import RedfishProbe
+    username, password = _login(config, asset, "Redfish")
     # TLS settings go with each request, so the shared session serves every BMC.
-    probe = RedfishProbe(asset=asset.name, options=options, username=cred.http.username,
+    probe = RedfishProbe(asset=asset.name, options=asset.probes.redfish, username=username,
                          password=password, session=res.http)
-    return (options, cred.http.username, password), (lambda _tier: probe.run())
+    return (asset.probes.redfish, username, password), (lambda _tier: probe.run())
 
 
 def _build_nutanix(config: Config, asset: Asset, res: Resources) -> tuple[object, RunFn]:
     from monitor.probes.nutanix import NutanixProbe
-    cred = config.credential_for(asset)
-    if cred is None or cred.http is None or not cred.http.username or cred.http.password is None:
-        raise ProbeSetupError(f"asset {asset.name}: Nutanix needs a credential with "
-                              "http.username and http.password")
-    options = asset.probes.nutanix
-    assert options is not None
-    password = cred.http.password.reveal()
-    probe = NutanixProbe(asset=asset.name, options=options, username=cred.http.username,
+    username, password = _login(config, asset, "Nutanix")
+    probe = NutanixProbe(asset=asset.name, options=asset.probes.nutanix, username=username,
                          password=password, session=res.http)
-    return (options, cred.http.username, password), (lambda _tier: probe.run())
+    return (asset.probes.nutanix, username, password), (lambda _tier: probe.run())
 
 
 def _build_proxmox(config: Config, asset: Asset, res: Resources) -> tuple[object, RunFn]:

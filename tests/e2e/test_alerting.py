@@ -20,6 +20,7 @@ from aiohttp import web
 from monitor.daemon import Daemon
 from tests.e2e.peers import Alertmanager, Prometheus
 from tests.peers.snmpd import Snmpd
+from monitor.webserve import serve
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -68,11 +69,8 @@ class Webhook:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_post("/{receiver}", self._post)
-        self.runner = web.AppRunner(app)
-        await self.runner.setup()
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
-        await site.start()
-        self.url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
+        self.runner, port = await serve(app)
+        self.url = f"http://127.0.0.1:{port}"
 
     async def _post(self, request: web.Request) -> web.Response:
         self.notifications.append((request.match_info["receiver"], await request.json()))

@@ -23,6 +23,7 @@ import json
 import re
 
 from aiohttp import web
+from monitor.webserve import serve
 
 Point = tuple[str, tuple[tuple[str, str], ...], tuple[tuple[str, str], ...], int]
 _SPLIT = re.compile(r"(?<!\\) ")
@@ -81,11 +82,7 @@ class InfluxFake:
     async def start(self, port: int = 0) -> None:
         app = web.Application()
         app.router.add_post("/api/v2/write", self._write)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", port)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner, port = await serve(app, port=port)
         self.port, self.url = port, f"http://127.0.0.1:{port}"
 
     async def stop(self) -> None:

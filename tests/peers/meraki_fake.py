@@ -31,6 +31,7 @@ import copy
 from typing import Any
 
 from aiohttp import web
+from monitor.webserve import serve
 
 ORG_ID = "549236"
 NETWORK = "N_24329156"
@@ -137,11 +138,7 @@ class MerakiFake:
         app = web.Application()
         app.router.add_get("/api/v1/organizations/{org}/devices/statuses", self._statuses)
         app.router.add_get("/api/v1/devices/{serial}/switch/ports/statuses", self._ports)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = self._runner.addresses[0][1]
+        self._runner, self.port = await serve(app, access_log=None)
 
     async def stop(self) -> None:
         if self._runner is not None:

@@ -18,6 +18,7 @@ import asyncio
 from typing import Any
 
 from aiohttp import web
+from monitor.webserve import serve
 
 TOKEN = "vigie@pve!monitoring=4f9c1d2e-8b7a-4c3d-9e1f-0a2b3c4d5e6f"
 
@@ -62,11 +63,7 @@ class ProxmoxFake:
         app = web.Application(middlewares=[self._auth])
         app.router.add_get("/api2/json/nodes", self._nodes)
         app.router.add_get("/api2/json/cluster/resources", self._resources)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner, port = await serve(app)
         self.base_url = f"http://127.0.0.1:{port}"
         return self
 

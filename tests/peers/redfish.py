@@ -23,6 +23,7 @@ from typing import Any
 from aiohttp import web
 
 from monitor.demo_peers.redfish import MOCKUP, load_mockup, sushy_static
+from monitor.webserve import serve
 
 __all__ = ["MOCKUP", "RedfishPeer", "load_mockup", "sushy_static"]
 
@@ -56,11 +57,7 @@ class RedfishPeer:
         app.router.add_post("/redfish/v1/SessionService/Sessions", self._login)
         app.router.add_delete("/redfish/v1/SessionService/Sessions/{sid}", self._logout)
         app.router.add_get("/{tail:.*}", self._get)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]   # type: ignore[union-attr]
+        self._runner, port = await serve(app)
         self.base_url = f"http://127.0.0.1:{port}"
         return self
 

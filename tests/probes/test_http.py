@@ -21,6 +21,7 @@ from monitor.errors import ProbeSetupError
 from monitor.probes.base import Reason, Result
 from monitor.probes.http import HttpOptions, HttpProbe, make_session
 from monitor.pki import make_pki
+from monitor.webserve import serve as start_server
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 REPO = Path(__file__).resolve().parents[2]
@@ -35,12 +36,10 @@ async def serve(routes: dict[str, Handler], *, host: str = "127.0.0.1",
     app = web.Application()
     for path, handler in routes.items():
         app.router.add_route("*", path, handler)
-    runner = web.AppRunner(app, shutdown_timeout=0.1)
-    await runner.setup()
-    site = web.TCPSite(runner, host, 0, ssl_context=ssl_context)
-    await site.start()
+    runner, port = await start_server(app, host=host, ssl_context=ssl_context,
+                                      shutdown_timeout=0.1)
     try:
-        yield runner.addresses[0][1]
+        yield port
     finally:
         await runner.cleanup()
 

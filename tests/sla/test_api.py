@@ -12,6 +12,7 @@ from monitor.sla.api import Api
 from monitor.sla.db import SlaDb
 from monitor.sla.ledger import Ledger
 from tests.sla.town import town
+from monitor.webserve import serve as start_server
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "openapi-sla.yml"
 
@@ -19,11 +20,8 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "openapi-sla.yml"
 async def serve(api):
     app = web.Application()
     app.router.add_routes(api.routes())
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    return runner, f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"
+    runner, port = await start_server(app)
+    return runner, f"http://127.0.0.1:{port}"
 
 
 async def test_writes_refused_without_configured_token_and_ack(tmp_path):

@@ -6,34 +6,10 @@ import subprocess
 import textwrap
 
 import aiohttp
-import pytest
-from aiohttp import web
 
 from monitor.daemon import Daemon
 from monitor.sla.ledger import Ledger
-from tests.peers.snmpd import Snmpd
 from tests.test_daemon import scrape, wait_for
-
-
-@pytest.fixture
-def snmpd(tmp_path):
-    with Snmpd(workdir=tmp_path / "snmpd") as agent:
-        yield agent
-
-
-@pytest.fixture
-async def portal():
-    app = web.Application()
-
-    async def home(_):
-        return web.Response(text="Portail Famille ok")
-    app.router.add_get("/", home)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    yield site._server.sockets[0].getsockname()[1]
-    await runner.cleanup()
 
 
 def write_config(tmp_path, snmpd, http_port):
